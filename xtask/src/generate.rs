@@ -23,7 +23,11 @@ pub fn spec_path() -> PathBuf {
 
 /// The generated bindings.
 pub fn output_path() -> PathBuf {
-    workspace_root().join("crates").join("oura-api-sys").join("src").join("generated.rs")
+    workspace_root()
+        .join("crates")
+        .join("oura-api-sys")
+        .join("src")
+        .join("generated.rs")
 }
 
 /// Writes the generated file from the committed spec.
@@ -135,9 +139,8 @@ pub fn open_enums(spec: &Value) -> Vec<(String, Vec<String>)> {
 /// The `open_enums` module: each string enum of the spec becomes an enum that keeps values
 /// the spec does not list (see `oura_api_sys::open_enum!`).
 fn open_enums_source(enums: &[(String, Vec<String>)]) -> String {
-    let mut out = String::from(
-        "/// String enums of the spec that keep values the spec does not list.\npub mod open_enums {\n",
-    );
+    let mut out =
+        String::from("/// String enums of the spec that keep values the spec does not list.\npub mod open_enums {\n");
     for (name, values) in enums {
         let _ = write!(out, "crate::open_enum! {{ {name} {{");
         let mut seen = Vec::new();
@@ -164,7 +167,10 @@ fn pascal_case(text: &str) -> String {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -193,6 +199,9 @@ mod tests {
     #[test]
     fn open_enum_source_lists_every_value() {
         let source = open_enums_source(&[("Kind".into(), vec!["a_b".into(), "1".into(), "other".into()])]);
-        assert!(source.contains(r#"crate::open_enum! { Kind { AB = "a_b", V1 = "1", Other_ = "other", } }"#), "{source}");
+        assert!(
+            source.contains(r#"crate::open_enum! { Kind { AB = "a_b", V1 = "1", Other_ = "other", } }"#),
+            "{source}"
+        );
     }
 }

@@ -17,7 +17,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Spec pipeline and code generation for the Oura client")]
+#[command(
+    name = "cargo xtask",
+    about = "Spec pipeline and code generation for the Oura client"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

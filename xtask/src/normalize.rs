@@ -17,19 +17,58 @@ pub struct Step {
 /// The steps, in the order they run. Later steps rely on earlier ones (the date parameters
 /// are recognized after their `null` branch was folded into `nullable`).
 pub const STEPS: &[Step] = &[
-    Step { name: "openapi_3_0", apply: openapi_3_0 },
-    Step { name: "drop_prose", apply: drop_prose },
-    Step { name: "drop_examples", apply: drop_examples },
-    Step { name: "drop_empty_titles", apply: drop_empty_titles },
-    Step { name: "fix_servers", apply: fix_servers },
-    Step { name: "inline_scalar_aliases", apply: inline_scalar_aliases },
-    Step { name: "nullable_any_of", apply: nullable_any_of },
-    Step { name: "plain_date_params", apply: plain_date_params },
-    Step { name: "typed_page_responses", apply: typed_page_responses },
-    Step { name: "drop_untyped_error_responses", apply: drop_untyped_error_responses },
-    Step { name: "relax_live_required", apply: relax_live_required },
-    Step { name: "drop_string_constraints", apply: drop_string_constraints },
-    Step { name: "short_operation_ids", apply: short_operation_ids },
+    Step {
+        name: "openapi_3_0",
+        apply: openapi_3_0,
+    },
+    Step {
+        name: "drop_prose",
+        apply: drop_prose,
+    },
+    Step {
+        name: "drop_examples",
+        apply: drop_examples,
+    },
+    Step {
+        name: "drop_empty_titles",
+        apply: drop_empty_titles,
+    },
+    Step {
+        name: "fix_servers",
+        apply: fix_servers,
+    },
+    Step {
+        name: "inline_scalar_aliases",
+        apply: inline_scalar_aliases,
+    },
+    Step {
+        name: "nullable_any_of",
+        apply: nullable_any_of,
+    },
+    Step {
+        name: "plain_date_params",
+        apply: plain_date_params,
+    },
+    Step {
+        name: "typed_page_responses",
+        apply: typed_page_responses,
+    },
+    Step {
+        name: "drop_untyped_error_responses",
+        apply: drop_untyped_error_responses,
+    },
+    Step {
+        name: "relax_live_required",
+        apply: relax_live_required,
+    },
+    Step {
+        name: "drop_string_constraints",
+        apply: drop_string_constraints,
+    },
+    Step {
+        name: "short_operation_ids",
+        apply: short_operation_ids,
+    },
 ];
 
 /// What one run of the pipeline changed: `(step name, count)` in step order.
@@ -65,7 +104,7 @@ fn drop_prose(doc: &mut Value) -> usize {
             Value::Object(map) => {
                 if !in_properties {
                     for key in ["description", "summary", "x-codeSamples", "externalDocs"] {
-                        if map.remove(key).is_some() {
+                        if map.shift_remove(key).is_some() {
                             *count += 1;
                         }
                     }
@@ -92,11 +131,18 @@ fn drop_prose(doc: &mut Value) -> usize {
             }
         }
     });
-    if let Some(schemes) = doc.pointer_mut("/components/securitySchemes").and_then(Value::as_object_mut) {
+    if let Some(schemes) = doc
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut)
+    {
         for scheme in schemes.values_mut() {
-            let Some(flows) = scheme.get_mut("flows").and_then(Value::as_object_mut) else { continue };
+            let Some(flows) = scheme.get_mut("flows").and_then(Value::as_object_mut) else {
+                continue;
+            };
             for flow in flows.values_mut() {
-                let Some(scopes) = flow.get_mut("scopes").and_then(Value::as_object_mut) else { continue };
+                let Some(scopes) = flow.get_mut("scopes").and_then(Value::as_object_mut) else {
+                    continue;
+                };
                 for text in scopes.values_mut() {
                     if text.as_str().is_some_and(|t| !t.is_empty()) {
                         *text = json!("");
@@ -117,7 +163,7 @@ fn drop_examples(doc: &mut Value) -> usize {
             Value::Object(map) => {
                 if !in_properties {
                     for key in ["example", "examples"] {
-                        if map.remove(key).is_some() {
+                        if map.shift_remove(key).is_some() {
                             *count += 1;
                         }
                     }
@@ -141,7 +187,7 @@ fn drop_empty_titles(doc: &mut Value) -> usize {
     let mut count = 0;
     visit_schemas(doc, &mut |schema| {
         if schema.get("title").and_then(Value::as_str) == Some("") {
-            schema.remove("title");
+            schema.shift_remove("title");
             count += 1;
         }
     });
@@ -151,10 +197,11 @@ fn drop_empty_titles(doc: &mut Value) -> usize {
 /// Sets the server list to the production API when upstream omits it or names a host that
 /// does not exist (older copies say `https://api.None.com`).
 fn fix_servers(doc: &mut Value) -> usize {
-    let good = doc
-        .get("servers")
-        .and_then(Value::as_array)
-        .is_some_and(|servers| servers.iter().any(|s| s.get("url").and_then(Value::as_str) == Some(SERVER_URL)));
+    let good = doc.get("servers").and_then(Value::as_array).is_some_and(|servers| {
+        servers
+            .iter()
+            .any(|s| s.get("url").and_then(Value::as_str) == Some(SERVER_URL))
+    });
     if good {
         return 0;
     }
@@ -181,7 +228,7 @@ fn inline_scalar_aliases(doc: &mut Value) -> usize {
         })
         .map(|(name, schema)| {
             let mut schema = schema.as_object().cloned().unwrap_or_default();
-            schema.remove("title");
+            schema.shift_remove("title");
             if schema.get("type").and_then(Value::as_str) == Some("string") && !schema.contains_key("format") {
                 if name.ends_with("DateTime") {
                     schema.insert("format".into(), json!("date-time"));
@@ -194,7 +241,7 @@ fn inline_scalar_aliases(doc: &mut Value) -> usize {
         .collect();
     for reference in aliases.keys() {
         if let Some(name) = reference.rsplit('/').next() {
-            schemas.remove(name);
+            schemas.shift_remove(name);
         }
     }
     let mut count = 0;
@@ -203,7 +250,7 @@ fn inline_scalar_aliases(doc: &mut Value) -> usize {
             return;
         };
         let target = target.as_object().cloned().unwrap_or_default();
-        schema.remove("$ref");
+        schema.shift_remove("$ref");
         for (key, value) in target {
             schema.entry(key).or_insert(value);
         }
@@ -218,13 +265,15 @@ fn inline_scalar_aliases(doc: &mut Value) -> usize {
 fn nullable_any_of(doc: &mut Value) -> usize {
     let mut count = 0;
     visit_schemas(doc, &mut |schema| {
-        let Some(Value::Array(branches)) = schema.get("anyOf") else { return };
+        let Some(Value::Array(branches)) = schema.get("anyOf") else {
+            return;
+        };
         let is_null = |b: &Value| b.get("type").and_then(Value::as_str) == Some("null");
         if !branches.iter().any(is_null) {
             return;
         }
         let rest: Vec<Value> = branches.iter().filter(|b| !is_null(b)).cloned().collect();
-        schema.remove("anyOf");
+        schema.shift_remove("anyOf");
         schema.insert("nullable".into(), json!(true));
         count += 1;
         match <[Value; 1]>::try_from(rest) {
@@ -253,14 +302,22 @@ fn nullable_any_of(doc: &mut Value) -> usize {
 fn plain_date_params(doc: &mut Value) -> usize {
     let mut count = 0;
     for_each_operation(doc, |_, _, op| {
-        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else { return };
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            return;
+        };
         for param in params {
-            let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else { continue };
-            let Some(Value::Array(branches)) = schema.get("anyOf") else { continue };
-            let formats: Vec<&str> =
-                branches.iter().filter_map(|b| b.get("format").and_then(Value::as_str)).collect();
+            let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let Some(Value::Array(branches)) = schema.get("anyOf") else {
+                continue;
+            };
+            let formats: Vec<&str> = branches
+                .iter()
+                .filter_map(|b| b.get("format").and_then(Value::as_str))
+                .collect();
             if formats.contains(&"date") && formats.len() == branches.len() {
-                schema.remove("anyOf");
+                schema.shift_remove("anyOf");
                 schema.insert("type".into(), json!("string"));
                 schema.insert("format".into(), json!("date"));
                 count += 1;
@@ -275,16 +332,26 @@ fn plain_date_params(doc: &mut Value) -> usize {
 fn typed_page_responses(doc: &mut Value) -> usize {
     let mut count = 0;
     for_each_operation(doc, |_, _, op| {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         for (status, response) in responses.iter_mut() {
             if !status.starts_with('2') {
                 continue;
             }
-            let Some(schema) = response.pointer_mut("/content/application~1json/schema") else { continue };
-            let Some(Value::Array(branches)) = schema.get("anyOf") else { continue };
+            let Some(schema) = response.pointer_mut("/content/application~1json/schema") else {
+                continue;
+            };
+            let Some(Value::Array(branches)) = schema.get("anyOf") else {
+                continue;
+            };
             let typed: Vec<&Value> = branches
                 .iter()
-                .filter(|b| b.get("$ref").and_then(Value::as_str).is_some_and(|r| !r.ends_with("Dict")))
+                .filter(|b| {
+                    b.get("$ref")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| !r.ends_with("Dict"))
+                })
                 .collect();
             if typed.len() == 1 && branches.len() == 2 {
                 *schema = typed[0].clone();
@@ -301,7 +368,9 @@ fn typed_page_responses(doc: &mut Value) -> usize {
 fn drop_untyped_error_responses(doc: &mut Value) -> usize {
     let mut count = 0;
     for_each_operation(doc, |_, _, op| {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         let before = responses.len();
         responses.retain(|status, response| {
             let error = status.starts_with('4') || status.starts_with('5') || status == "default";
@@ -328,9 +397,15 @@ fn relax_live_required(doc: &mut Value) -> usize {
     let mut count = 0;
     for (collection, field) in LIVE_OPTIONAL_FIELDS {
         let path = format!("/v2/usercollection/{collection}");
-        let Some(item) = page_item_schema_name(doc, &path) else { continue };
-        let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{item}")) else { continue };
-        let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) else { continue };
+        let Some(item) = page_item_schema_name(doc, &path) else {
+            continue;
+        };
+        let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{item}")) else {
+            continue;
+        };
+        let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) else {
+            continue;
+        };
         let before = required.len();
         required.retain(|name| name.as_str() != Some(field));
         count += before - required.len();
@@ -345,7 +420,7 @@ fn drop_string_constraints(doc: &mut Value) -> usize {
     let mut count = 0;
     visit_schemas(doc, &mut |schema| {
         for key in ["minLength", "maxLength", "pattern"] {
-            if schema.remove(key).is_some() {
+            if schema.shift_remove(key).is_some() {
                 count += 1;
             }
         }
@@ -359,7 +434,9 @@ fn drop_string_constraints(doc: &mut Value) -> usize {
 fn short_operation_ids(doc: &mut Value) -> usize {
     let mut count = 0;
     for_each_operation(doc, |path, method, op| {
-        let Some(id) = op.get("operationId").and_then(Value::as_str) else { return };
+        let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+            return;
+        };
         let suffix: String = format!("{path}_{method}")
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -398,7 +475,9 @@ fn ref_name(reference: &str) -> Option<&str> {
 
 /// Calls `f(path, method, operation)` for every operation.
 pub fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String, Value>)) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         for (method, op) in item.iter_mut() {
@@ -492,7 +571,10 @@ mod tests {
         assert_eq!(run("nullable_any_of", &mut doc), 3);
         let props = &doc["components"]["schemas"]["M"]["properties"];
         assert_eq!(props["a"], json!({ "title": "A", "nullable": true, "type": "integer" }));
-        assert_eq!(props["b"], json!({ "nullable": true, "allOf": [{ "$ref": "#/components/schemas/N" }] }));
+        assert_eq!(
+            props["b"],
+            json!({ "nullable": true, "allOf": [{ "$ref": "#/components/schemas/N" }] })
+        );
         assert_eq!(
             props["c"],
             json!({ "nullable": true, "anyOf": [{ "type": "string" }, { "type": "integer" }] })
@@ -519,8 +601,14 @@ mod tests {
         assert_eq!(run("nullable_any_of", &mut doc), 2);
         assert_eq!(run("plain_date_params", &mut doc), 1);
         let params = &doc["paths"]["/v2/usercollection/x"]["get"]["parameters"];
-        assert_eq!(params[0]["schema"], json!({ "nullable": true, "type": "string", "format": "date" }));
-        assert_eq!(params[1]["schema"], json!({ "nullable": true, "type": "string", "format": "date-time" }));
+        assert_eq!(
+            params[0]["schema"],
+            json!({ "nullable": true, "type": "string", "format": "date" })
+        );
+        assert_eq!(
+            params[1]["schema"],
+            json!({ "nullable": true, "type": "string", "format": "date-time" })
+        );
     }
 
     #[test]
@@ -565,9 +653,12 @@ mod tests {
                     "scopes": { "daily": "Daily summaries" } } } } }
             }
         });
-        assert_eq!(run("drop_prose", &mut doc), 7);
+        assert_eq!(run("drop_prose", &mut doc), 8);
         assert_eq!(doc["info"], json!({ "title": "Oura" }));
-        assert_eq!(doc["paths"]["/p"]["get"], json!({ "responses": { "200": { "description": "" } } }));
+        assert_eq!(
+            doc["paths"]["/p"]["get"],
+            json!({ "responses": { "200": { "description": "" } } })
+        );
         assert_eq!(
             doc["components"]["schemas"]["M"],
             json!({ "properties": { "description": { "type": "string" } } })
@@ -592,7 +683,10 @@ mod tests {
         assert_eq!(run("drop_empty_titles", &mut doc), 1);
         assert_eq!(doc["openapi"], "3.0.3");
         assert_eq!(doc["servers"], json!([{ "url": SERVER_URL }]));
-        assert_eq!(doc["components"]["schemas"]["M"]["properties"]["a"], json!({ "type": "string" }));
+        assert_eq!(
+            doc["components"]["schemas"]["M"]["properties"]["a"],
+            json!({ "type": "string" })
+        );
         assert_eq!(doc["components"]["schemas"]["M"]["properties"]["b"]["title"], "B");
         assert_eq!(run("fix_servers", &mut doc), 0);
     }
@@ -615,13 +709,22 @@ mod tests {
         let schemas = &doc["components"]["schemas"];
         let names: Vec<&String> = schemas.as_object().map(|m| m.keys().collect()).unwrap_or_default();
         assert_eq!(names, ["Kind", "M"]);
-        assert_eq!(schemas["M"]["properties"]["day"], json!({ "title": "Day", "type": "string", "format": "date" }));
-        assert_eq!(schemas["M"]["properties"]["at"], json!({ "type": "string", "format": "date-time" }));
+        assert_eq!(
+            schemas["M"]["properties"]["day"],
+            json!({ "title": "Day", "type": "string", "format": "date" })
+        );
+        assert_eq!(
+            schemas["M"]["properties"]["at"],
+            json!({ "type": "string", "format": "date-time" })
+        );
         assert_eq!(
             schemas["M"]["properties"]["items"],
             json!({ "type": "array", "items": { "type": "number", "nullable": true } })
         );
-        assert_eq!(schemas["M"]["properties"]["kind"], json!({ "$ref": "#/components/schemas/Kind" }));
+        assert_eq!(
+            schemas["M"]["properties"]["kind"],
+            json!({ "$ref": "#/components/schemas/Kind" })
+        );
     }
 
     #[test]
@@ -638,8 +741,14 @@ mod tests {
         assert_eq!(run("short_operation_ids", &mut doc), 3);
         let id = |path: &str, method: &str| doc["paths"][path][method]["operationId"].clone();
         assert_eq!(id("/v2/usercollection/vO2_max", "get"), "multiple_vo2_max_documents");
-        assert_eq!(id("/v2/sandbox/usercollection/sleep/{document_id}", "get"), "sandbox_single_sleep_document");
-        assert_eq!(id("/v2/webhook/subscription/renew/{id}", "put"), "renew_webhook_subscription");
+        assert_eq!(
+            id("/v2/sandbox/usercollection/sleep/{document_id}", "get"),
+            "sandbox_single_sleep_document"
+        );
+        assert_eq!(
+            id("/v2/webhook/subscription/renew/{id}", "put"),
+            "renew_webhook_subscription"
+        );
         assert_eq!(id("/other", "get"), "custom");
     }
 
@@ -648,7 +757,10 @@ mod tests {
         let mut doc = json!({ "components": { "schemas": { "M": { "properties": {
             "id": { "type": "string", "minLength": 1, "pattern": "^x" } } } } } });
         assert_eq!(run("drop_string_constraints", &mut doc), 2);
-        assert_eq!(doc["components"]["schemas"]["M"]["properties"]["id"], json!({ "type": "string" }));
+        assert_eq!(
+            doc["components"]["schemas"]["M"]["properties"]["id"],
+            json!({ "type": "string" })
+        );
     }
 
     #[test]
@@ -662,6 +774,9 @@ mod tests {
             } }
         });
         assert_eq!(run("relax_live_required", &mut doc), 1);
-        assert_eq!(doc["components"]["schemas"]["Row"]["required"], json!(["bpm", "timestamp"]));
+        assert_eq!(
+            doc["components"]["schemas"]["Row"]["required"],
+            json!(["bpm", "timestamp"])
+        );
     }
 }

@@ -94,12 +94,22 @@ pub fn fetch(version: &str, from: Option<&str>) -> Result<ExitCode> {
     let source = from.map_or_else(|| upstream_url(version), str::to_owned);
     let bytes = read_source(&source)?;
     let (doc, counts) = normalize_bytes(&bytes)?;
-    let label = if from.is_some() { version_label(&source, version) } else { version.to_owned() };
+    let label = if from.is_some() {
+        version_label(&source, version)
+    } else {
+        version.to_owned()
+    };
     let provenance = Provenance {
         version: label,
         source: source.clone(),
         sha256: sha256_hex(&bytes),
-        normalization: counts.iter().map(|(step, changed)| StepCount { step: (*step).into(), changed: *changed }).collect(),
+        normalization: counts
+            .iter()
+            .map(|(step, changed)| StepCount {
+                step: (*step).into(),
+                changed: *changed,
+            })
+            .collect(),
     };
     std::fs::write(generate::spec_path(), to_committed_text(&doc)?)?;
     std::fs::write(provenance_path(), serde_json::to_string_pretty(&provenance)? + "\n")?;
@@ -107,7 +117,11 @@ pub fn fetch(version: &str, from: Option<&str>) -> Result<ExitCode> {
     for (step, changed) in counts {
         println!("  {step:<30} {changed:>5}");
     }
-    println!("wrote {} and {}; now run `cargo xtask generate`", generate::spec_path().display(), provenance_path().display());
+    println!(
+        "wrote {} and {}; now run `cargo xtask generate`",
+        generate::spec_path().display(),
+        provenance_path().display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,7 +131,10 @@ pub fn check(upstream: Option<&str>) -> Result<ExitCode> {
     let committed_text = std::fs::read_to_string(generate::spec_path()).context("reading the committed spec")?;
     let committed: Value = serde_json::from_str(&committed_text)?;
     let provenance: Provenance = serde_json::from_str(&std::fs::read_to_string(provenance_path())?)?;
-    let source = match upstream.map(str::to_owned).or_else(|| std::env::var("OURA_SPEC_UPSTREAM").ok()) {
+    let source = match upstream
+        .map(str::to_owned)
+        .or_else(|| std::env::var("OURA_SPEC_UPSTREAM").ok())
+    {
         Some(source) => source,
         None => upstream_url(&provenance.version),
     };
@@ -148,14 +165,21 @@ pub fn diff(old: &str, new: &str) -> Result<ExitCode> {
     };
     let report = diff::diff(&parse(old)?, &parse(new)?);
     println!("{}", report.to_markdown());
-    Ok(if report.breaking() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if report.breaking() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The upstream copies in the shared directory.
 pub fn shared_specs() -> Result<Vec<PathBuf>> {
     let dir = shared_dir().join("oura").join("openapi");
     let entries = std::fs::read_dir(&dir).with_context(|| {
-        format!("the shared upstream specs are missing: {} (set OURA_SHARED)", dir.display())
+        format!(
+            "the shared upstream specs are missing: {} (set OURA_SHARED)",
+            dir.display()
+        )
     })?;
     let mut specs: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -192,7 +216,10 @@ mod tests {
     /// The newest upstream copy normalizes with exactly the counts the pipeline was built for.
     #[test]
     fn newest_counts() {
-        let path = shared_specs().expect("shared specs").into_iter().find(|p| p.ends_with("openapi-newest.json"));
+        let path = shared_specs()
+            .expect("shared specs")
+            .into_iter()
+            .find(|p| p.ends_with("openapi-newest.json"));
         let bytes = std::fs::read(path.expect("openapi-newest.json is in the shared directory")).expect("read");
         let (_, counts) = normalize_bytes(&bytes).expect("normalizes");
         let count = |name: &str| counts.iter().find(|(step, _)| *step == name).map(|(_, n)| *n);
@@ -212,7 +239,11 @@ mod tests {
         for path in shared_specs().expect("shared specs") {
             let (doc, _) = normalize_bytes(&std::fs::read(&path).expect("read")).expect("normalizes");
             let text = doc.to_string();
-            assert!(!text.contains(r#""type":"null""#), "{}: a null branch survived", path.display());
+            assert!(
+                !text.contains(r#""type":"null""#),
+                "{}: a null branch survived",
+                path.display()
+            );
             let prose = text.matches(r#""description":""#).count() - text.matches(r#""description":"""#).count();
             assert_eq!(prose, 0, "{}: upstream prose survived", path.display());
             generate::generate_file(&doc).unwrap_or_else(|err| panic!("{}: {err:#}", path.display()));
@@ -222,7 +253,10 @@ mod tests {
     #[test]
     fn version_labels_come_from_file_names() {
         assert_eq!(version_label("../shared/oura/openapi/openapi-1.35.json", "x"), "1.35");
-        assert_eq!(version_label("../shared/oura/openapi/openapi-newest.json", "x"), "newest");
+        assert_eq!(
+            version_label("../shared/oura/openapi/openapi-newest.json", "x"),
+            "newest"
+        );
         assert_eq!(version_label("spec.json", "1.43"), "1.43");
     }
 }
