@@ -1,0 +1,512 @@
+//! The client: configuration, authentication, and the one place requests are sent.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+
+use crate::error::{Error, RateLimit, Result};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+
+/// Oura's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.ouraring.com";
+
+/// The User-Agent this crate sends, after the application's own name if it gave one.
+pub const DEFAULT_USER_AGENT: &str = concat!("oura-ring/", env!("CARGO_PKG_VERSION"));
+
+/// A source of access tokens that can renew them: what the OAuth client implements.
+///
+/// [`token`](Self::token) returns a token valid now (refreshing it first when it is about to
+/// expire); [`refresh`](Self::refresh) is called once when Oura answered 401 to `rejected`.
+/// Implementations must let concurrent callers share one refresh.
+pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// A token to send now.
+    fn token(&self) -> BoxFuture<'_, Result<Secret>>;
+    /// A new token after Oura rejected `rejected` with 401.
+    fn refresh<'a>(&'a self, rejected: &'a Secret) -> BoxFuture<'a, Result<Secret>>;
+}
+
+#[derive(Clone, Debug)]
+enum Auth {
+    /// The sandbox needs no token.
+    None,
+    /// A personal access token or an OAuth access token used as is.
+    Bearer(Secret),
+    /// Tokens that renew themselves.
+    Source(Arc<dyn TokenSource>),
+}
+
+/// A client for the Oura API v2.
+///
+/// Cheap to clone (it is an `Arc`); share one per application or per user.
+///
+/// ```no_run
+/// # async fn run() -> oura::Result<()> {
+/// use futures::TryStreamExt;
+/// use oura::{Client, DateRange};
+///
+/// let client = Client::from_env()?;
+/// let range = DateRange::last_days(7);
+/// let nights: Vec<oura::models::DailySleep> = client.daily_sleep().list(range).try_collect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    auth: Auth,
+    sandbox: bool,
+    user_agent: HeaderValue,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    last_rate_limit: Mutex<Option<RateLimit>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("auth", &self.inner.auth)
+            .field("sandbox", &self.inner.sandbox)
+            .field("user_agent", &self.inner.user_agent)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`]. Every setting has a default; only a token (or the sandbox) is needed.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    token: Option<Secret>,
+    token_source: Option<Arc<dyn TokenSource>>,
+    base_url: Option<String>,
+    sandbox: bool,
+    application: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    http: Option<reqwest::Client>,
+    retry: Option<RetryPolicy>,
+}
+
+impl ClientBuilder {
+    /// A bearer token: a personal access token or an OAuth access token.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Tokens that renew themselves (see [`crate::oauth`]); takes precedence over [`token`](Self::token).
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.token_source = Some(source);
+        self
+    }
+
+    /// Another API root than `https://api.ouraring.com` (a proxy, the emulator, a mock).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Routes every call to Oura's sandbox (`/v2/sandbox/usercollection/...`): fake data, no
+    /// token needed.
+    pub fn sandbox(mut self, sandbox: bool) -> Self {
+        self.sandbox = sandbox;
+        self
+    }
+
+    /// The application's name and version, sent before this crate's in the User-Agent
+    /// (`my-app/1.2 oura-ring/0.1.0`). Oura asks every application to name itself.
+    pub fn application(mut self, name_and_version: impl Into<String>) -> Self {
+        self.application = Some(name_and_version.into());
+        self
+    }
+
+    /// The time limit of one attempt, from sending to the end of the body (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time limit for connecting (default 10 s; ignored with [`http_client`](Self::http_client)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends through this `reqwest::Client` (shared connection pool, proxies, custom TLS).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::disabled`] turns it off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client> {
+        let auth = match (self.token_source, self.token, self.sandbox) {
+            (Some(source), _, _) => Auth::Source(source),
+            (None, Some(token), _) => Auth::Bearer(token),
+            (None, None, true) => Auth::None,
+            (None, None, false) => {
+                return Err(Error::InvalidInput(
+                    "no access token: set one with ClientBuilder::token (or OURA_TOKEN), or use the sandbox".into(),
+                ));
+            }
+        };
+        let user_agent = match &self.application {
+            Some(app) => format!("{app} {DEFAULT_USER_AGENT}"),
+            None => DEFAULT_USER_AGENT.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::InvalidInput(format!("invalid User-Agent: {user_agent:?}")))?;
+        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|err| Error::InvalidInput(format!("invalid base URL {base_url:?}: {err}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidInput(format!("base URL must be http(s): {base_url:?}")));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .build()
+                .map_err(Error::Transport)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                auth,
+                sandbox: self.sandbox,
+                user_agent,
+                timeout: Some(self.timeout.unwrap_or(Duration::from_secs(30))),
+                retry: self.retry.unwrap_or_default(),
+                last_rate_limit: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+/// Who a request authenticates as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum As<'a> {
+    /// The user, with the client's bearer token.
+    User,
+    /// The application, with `x-client-id` and `x-client-secret` (webhook subscriptions).
+    App {
+        client_id: &'a str,
+        client_secret: &'a Secret,
+    },
+}
+
+/// One request, before it is sent.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiRequest<'a> {
+    pub method: Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: String,
+    /// Path template for logs (no ids), e.g. `/v2/usercollection/sleep/{id}`.
+    pub route: &'a str,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<serde_json::Value>,
+    pub auth: As<'a>,
+}
+
+impl<'a> ApiRequest<'a> {
+    pub(crate) fn get(path: String, route: &'a str) -> Self {
+        ApiRequest {
+            method: Method::GET,
+            path,
+            route,
+            query: Vec::new(),
+            body: None,
+            auth: As::User,
+        }
+    }
+}
+
+/// A successful response: status, headers and the whole body.
+#[derive(Debug)]
+pub(crate) struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// Decodes the body; on failure the error names the JSON path.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|err| Error::decode::<T>(&self.body, err, &self.headers))
+    }
+}
+
+impl Client {
+    /// A builder with every default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client with this bearer token (a personal access token or an OAuth access token).
+    pub fn new(token: impl Into<Secret>) -> Result<Client> {
+        Client::builder().token(token).build()
+    }
+
+    /// A client for Oura's sandbox: fake data, no token.
+    pub fn sandbox() -> Result<Client> {
+        Client::builder().sandbox(true).build()
+    }
+
+    /// A client configured from the environment: `OURA_TOKEN` (required) and `OURA_BASE_URL`
+    /// (optional).
+    pub fn from_env() -> Result<Client> {
+        Client::builder_from_env().build()
+    }
+
+    /// A builder preset from `OURA_TOKEN` and `OURA_BASE_URL`, to adjust further.
+    pub fn builder_from_env() -> ClientBuilder {
+        let mut builder = Client::builder();
+        if let Some(token) = std::env::var("OURA_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
+            builder = builder.token(token.trim());
+        }
+        if let Some(url) = std::env::var("OURA_BASE_URL").ok().filter(|u| !u.trim().is_empty()) {
+            builder = builder.base_url(url.trim());
+        }
+        builder
+    }
+
+    /// Whether calls go to the sandbox routes.
+    pub fn is_sandbox(&self) -> bool {
+        self.inner.sandbox
+    }
+
+    /// The API root.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The rate-limit headers of the last response that carried any.
+    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+        self.inner.last_rate_limit.lock().ok().and_then(|guard| guard.clone())
+    }
+
+    /// The path prefix of the data routes: `/v2/usercollection` or `/v2/sandbox/usercollection`.
+    pub(crate) fn collection_prefix(&self) -> &'static str {
+        if self.inner.sandbox {
+            "/v2/sandbox/usercollection"
+        } else {
+            "/v2/usercollection"
+        }
+    }
+
+    /// The generated low-level client, configured with this client's base URL, User-Agent and
+    /// static token, for routes the facade does not cover.
+    pub fn api_sys(&self) -> Result<oura_api_sys::Client> {
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        if let Auth::Bearer(token) = &self.inner.auth {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| Error::InvalidInput("the token is not a valid header value".into()))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .map_err(Error::Transport)?;
+        Ok(oura_api_sys::Client::new_with_client(&self.inner.base_url, http))
+    }
+
+    /// Sends a request with retries; returns the successful response or the mapped error.
+    pub(crate) async fn execute(&self, request: &ApiRequest<'_>) -> Result<ApiResponse> {
+        let idempotent = request.method != Method::POST;
+        let mut token = self.current_token(request.auth).await?;
+        let mut refreshed = false;
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt(request, token.as_ref(), attempt).await;
+            match result {
+                Ok(response) => return Ok(response),
+                Err(Error::Unauthorized { .. }) if !refreshed && self.can_refresh(request.auth) => {
+                    // One refresh per request on 401; it does not count as a retry.
+                    refreshed = true;
+                    token = Some(self.refresh_token(token.as_ref()).await?);
+                }
+                Err(err) => {
+                    let delay = if idempotent {
+                        self.inner.retry.delay(attempt, &err)
+                    } else {
+                        None
+                    };
+                    let Some(delay) = delay else { return Err(err) };
+                    tracing::debug!(route = request.route, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn can_refresh(&self, auth: As<'_>) -> bool {
+        matches!((auth, &self.inner.auth), (As::User, Auth::Source(_)))
+    }
+
+    async fn current_token(&self, auth: As<'_>) -> Result<Option<Secret>> {
+        match (auth, &self.inner.auth) {
+            (As::App { .. }, _) | (As::User, Auth::None) => Ok(None),
+            (As::User, Auth::Bearer(token)) => Ok(Some(token.clone())),
+            (As::User, Auth::Source(source)) => source.token().await.map(Some),
+        }
+    }
+
+    async fn refresh_token(&self, rejected: Option<&Secret>) -> Result<Secret> {
+        match (&self.inner.auth, rejected) {
+            (Auth::Source(source), Some(rejected)) => source.refresh(rejected).await,
+            (Auth::Source(source), None) => source.token().await,
+            _ => Err(Error::Auth("this client has no way to refresh its token".into())),
+        }
+    }
+
+    /// One attempt, in its own tracing span.
+    async fn attempt(&self, request: &ApiRequest<'_>, token: Option<&Secret>, attempt: u32) -> Result<ApiResponse> {
+        let span = tracing::info_span!(
+            "oura.request",
+            method = %request.method,
+            route = request.route,
+            attempt,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self.send_once(request, token).instrument(span.clone()).await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(response) => span.record("status", response.status.as_u16()),
+            Err(err) => span.record("status", err.status().map_or(0, |s| s.as_u16())),
+        };
+        let _entered = span.enter();
+        match &result {
+            Ok(_) => tracing::debug!("ok"),
+            Err(err) => tracing::debug!(error = %err, "failed"),
+        }
+        result
+    }
+
+    async fn send_once(&self, request: &ApiRequest<'_>, token: Option<&Secret>) -> Result<ApiResponse> {
+        let url = format!("{}{}", self.inner.base_url, request.path);
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url)
+            .header(USER_AGENT, self.inner.user_agent.clone());
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(timeout) = self.inner.timeout {
+            builder = builder.timeout(timeout);
+        }
+        match request.auth {
+            As::User => {
+                if let Some(token) = token {
+                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                        .map_err(|_| Error::InvalidInput("the token is not a valid header value".into()))?;
+                    value.set_sensitive(true);
+                    builder = builder.header(AUTHORIZATION, value);
+                }
+            }
+            As::App {
+                client_id,
+                client_secret,
+            } => {
+                let mut secret = HeaderValue::from_str(client_secret.expose())
+                    .map_err(|_| Error::InvalidInput("the client secret is not a valid header value".into()))?;
+                secret.set_sensitive(true);
+                builder = builder
+                    .header("x-client-id", client_id)
+                    .header("x-client-secret", secret);
+            }
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|err| Error::Transport(err.without_url()))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| Error::Transport(err.without_url()))?;
+        let rate_limit = RateLimit::from_headers(&headers);
+        if !rate_limit.is_empty()
+            && let Ok(mut last) = self.inner.last_rate_limit.lock()
+        {
+            *last = Some(rate_limit);
+        }
+        if status.is_success() {
+            Ok(ApiResponse { status, headers, body })
+        } else {
+            Err(Error::from_response(status, &headers, &body))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let client = Client::new("very-secret-token").expect("client");
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("very-secret-token"), "{debug}");
+        assert!(debug.contains("[redacted]"), "{debug}");
+        let builder = format!("{:?}", Client::builder().token("very-secret-token"));
+        assert!(!builder.contains("very-secret-token"), "{builder}");
+    }
+
+    #[test]
+    fn a_token_is_required_outside_the_sandbox() {
+        let err = Client::builder().build().expect_err("no token");
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        assert!(Client::sandbox().expect("sandbox").is_sandbox());
+    }
+
+    #[test]
+    fn user_agent_names_the_application_first() {
+        let client = Client::builder()
+            .token("t")
+            .application("my-app/1.2")
+            .build()
+            .expect("client");
+        assert_eq!(
+            client.inner.user_agent.to_str().ok(),
+            Some(format!("my-app/1.2 {DEFAULT_USER_AGENT}").as_str())
+        );
+    }
+
+    #[test]
+    fn bad_base_urls_are_rejected() {
+        for url in ["not a url", "ftp://example.com"] {
+            let err = Client::builder().token("t").base_url(url).build().expect_err(url);
+            assert!(matches!(err, Error::InvalidInput(_)), "{url}: {err:?}");
+        }
+    }
+}

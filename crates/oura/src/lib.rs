@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod client;
+mod collections;
+mod error;
+pub mod models;
+mod paginate;
+mod range;
+mod retry;
+mod secret;
+
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, TokenSource};
+pub use collections::{Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument, TimeSeries, list_by_route};
+pub use error::{Error, ErrorDetail, RateLimit, Result, SNIPPET_LEN};
+pub use paginate::Page;
+pub use range::{All, DateRange, DateTimeRange, Position, RangeQuery, parse_date};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+
+/// The low-level generated bindings this crate stands on.
+pub use oura_api_sys as api_sys;

@@ -1,0 +1,113 @@
+//! The one pagination engine: follows `next_token` page by page, window by window.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+
+use futures::{Stream, TryStreamExt, stream};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::{ApiRequest, Client};
+use crate::error::{Error, RateLimit, Result};
+use crate::range::{Position, Window};
+
+/// One page of documents, as Oura sent it (minus documents outside the caller's range).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The documents.
+    pub data: Vec<T>,
+    /// The token of the next page within the current window, if any.
+    pub next_token: Option<String>,
+    /// The rate-limit headers of the response, if it had any.
+    pub rate_limit: Option<RateLimit>,
+}
+
+#[derive(Deserialize)]
+struct Wire<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+/// Where a document lies in time, to keep only what the caller's range asked for.
+pub(crate) type Locate<T> = Arc<dyn Fn(&T) -> Option<Position> + Send + Sync>;
+
+struct State<T> {
+    client: Client,
+    path: String,
+    route: &'static str,
+    extra: Vec<(&'static str, String)>,
+    windows: VecDeque<Window>,
+    token: Option<String>,
+    seen: HashSet<String>,
+    locate: Locate<T>,
+}
+
+/// Pages of `path`, lazily: one request per poll that needs one, one page in memory.
+///
+/// Ends after the last page of the last window, or after the first error (a repeated
+/// `next_token` is an error rather than a loop).
+pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
+    client: Client,
+    path: String,
+    route: &'static str,
+    windows: Vec<Window>,
+    extra: Vec<(&'static str, String)>,
+    locate: Locate<T>,
+) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
+    let state = State {
+        client,
+        path,
+        route,
+        extra,
+        windows: windows.into(),
+        token: None,
+        seen: HashSet::new(),
+        locate,
+    };
+    stream::try_unfold(state, |mut state| async move {
+        let Some(window) = state.windows.front() else {
+            return Ok(None);
+        };
+        let keep = window.keep;
+        let mut request = ApiRequest::get(state.path.clone(), state.route);
+        request.query = window.query.iter().chain(&state.extra).cloned().collect();
+        if let Some(token) = &state.token {
+            request.query.push(("next_token", token.clone()));
+        }
+        let response = state.client.execute(&request).await?;
+        let wire: Wire<T> = response.json()?;
+        match wire.next_token.filter(|token| !token.is_empty()) {
+            Some(token) => {
+                if !state.seen.insert(token.clone()) {
+                    return Err(Error::RepeatedPageToken { token });
+                }
+                state.token = Some(token);
+            }
+            None => {
+                state.windows.pop_front();
+                state.token = None;
+                state.seen.clear();
+            }
+        }
+        let mut data = wire.data;
+        data.retain(|doc| keep.keeps((state.locate)(doc)));
+        let rate_limit = Some(RateLimit::from_headers(&response.headers)).filter(|r| !r.is_empty());
+        let page = Page {
+            data,
+            next_token: state.token.clone(),
+            rate_limit,
+        };
+        Ok(Some((page, state)))
+    })
+}
+
+/// The documents of [`pages`], one by one.
+pub(crate) fn documents<T: DeserializeOwned + Send + 'static>(
+    pages: impl Stream<Item = Result<Page<T>>> + Send + 'static,
+) -> impl Stream<Item = Result<T>> + Send + 'static {
+    pages
+        .map_ok(|page| stream::iter(page.data.into_iter().map(Ok)))
+        .try_flatten()
+}

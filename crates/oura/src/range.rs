@@ -1,0 +1,377 @@
+//! What to ask for: inclusive day ranges, date-time ranges split into 30-day windows.
+
+use chrono::{DateTime, Duration, FixedOffset, Local, NaiveDate};
+
+use crate::error::{Error, Result};
+
+/// Days, both ends inclusive, for the day collections (`daily_sleep`, `sleep`, `workout`, ...).
+///
+/// A document belongs to the range when its day (`day`, or `start_day` for tags and rest mode
+/// periods) is within `start..=end`. Oura reads `end_date` in a way that can leave out the last
+/// day for some collections, so the client asks up to `end + 1` and drops what lies after `end`:
+/// the range means exactly what it says for every collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateRange {
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+impl DateRange {
+    /// `start..=end`; an error when `start` is after `end`.
+    pub fn new(start: NaiveDate, end: NaiveDate) -> Result<Self> {
+        if start > end {
+            return Err(Error::InvalidInput(format!(
+                "the range starts ({start}) after it ends ({end})"
+            )));
+        }
+        Ok(DateRange { start, end })
+    }
+
+    /// One day.
+    pub fn day(day: NaiveDate) -> Self {
+        DateRange { start: day, end: day }
+    }
+
+    /// The last `days` days, today (local time) included.
+    pub fn last_days(days: u32) -> Self {
+        let end = Local::now().date_naive();
+        let start = end - Duration::days(i64::from(days.max(1)) - 1);
+        DateRange { start, end }
+    }
+
+    /// Parses two `YYYY-MM-DD` dates.
+    pub fn parse(start: &str, end: &str) -> Result<Self> {
+        DateRange::new(parse_date(start)?, parse_date(end)?)
+    }
+
+    /// The first day.
+    pub fn start(&self) -> NaiveDate {
+        self.start
+    }
+
+    /// The last day (inclusive).
+    pub fn end(&self) -> NaiveDate {
+        self.end
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date, with an error that says what was expected.
+pub fn parse_date(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|err| Error::InvalidInput(format!("{text:?} is not a date like 2024-01-31: {err}")))
+}
+
+/// Instants with their UTC offsets, for `heartrate` and `ring_battery_level`.
+///
+/// Oura refuses long time-series ranges, so the client splits the range into windows of at
+/// most [`DateTimeRange::MAX_WINDOW`], fetched in order. Each sample is kept by exactly one
+/// window (windows are half-open, the last one includes `end`), so nothing is lost or repeated
+/// at the edges whether Oura treats a window's end as inclusive or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateTimeRange {
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+}
+
+impl DateTimeRange {
+    /// The longest window asked for in one request.
+    pub const MAX_WINDOW: Duration = Duration::days(30);
+
+    /// `start..=end`; an error when `start` is after `end`.
+    pub fn new(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Result<Self> {
+        if start > end {
+            return Err(Error::InvalidInput(format!(
+                "the range starts ({}) after it ends ({})",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            )));
+        }
+        Ok(DateTimeRange { start, end })
+    }
+
+    /// The whole of the given days, in the local time zone's current offset.
+    pub fn days(range: DateRange) -> Self {
+        let offset = *Local::now().offset();
+        let at = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map(|t| t.and_local_timezone(offset).single());
+        let start = at(range.start).flatten();
+        let end = at(range.end + Duration::days(1)).flatten();
+        match (start, end) {
+            (Some(start), Some(end)) => DateTimeRange {
+                start,
+                end: end - Duration::seconds(1),
+            },
+            _ => DateTimeRange {
+                start: Local::now().fixed_offset(),
+                end: Local::now().fixed_offset(),
+            },
+        }
+    }
+
+    /// Parses two RFC 3339 date-times (`2024-01-31T00:00:00+02:00`), or two dates taken as
+    /// whole local days.
+    pub fn parse(start: &str, end: &str) -> Result<Self> {
+        let parse = |text: &str| {
+            DateTime::parse_from_rfc3339(text.trim()).map_err(|err| {
+                Error::InvalidInput(format!(
+                    "{text:?} is not a date-time like 2024-01-31T00:00:00+02:00: {err}"
+                ))
+            })
+        };
+        if let (Ok(start), Ok(end)) = (parse_date(start), parse_date(end)) {
+            return Ok(DateTimeRange::days(DateRange::new(start, end)?));
+        }
+        DateTimeRange::new(parse(start)?, parse(end)?)
+    }
+
+    /// The first instant.
+    pub fn start(&self) -> DateTime<FixedOffset> {
+        self.start
+    }
+
+    /// The last instant (inclusive).
+    pub fn end(&self) -> DateTime<FixedOffset> {
+        self.end
+    }
+
+    /// The windows this range is fetched in, in order.
+    pub fn windows(&self) -> Vec<DateTimeRange> {
+        let mut windows = Vec::new();
+        let mut start = self.start;
+        loop {
+            let end = start + Self::MAX_WINDOW;
+            if end >= self.end {
+                windows.push(DateTimeRange { start, end: self.end });
+                return windows;
+            }
+            windows.push(DateTimeRange { start, end });
+            start = end;
+        }
+    }
+}
+
+/// The query of one request of a listing and which documents it keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Window {
+    pub query: Vec<(&'static str, String)>,
+    pub keep: Keep,
+}
+
+/// Which documents of a window's pages belong to the caller's range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Keep {
+    All,
+    Days {
+        start: NaiveDate,
+        end: NaiveDate,
+    },
+    Times {
+        start: DateTime<FixedOffset>,
+        end: DateTime<FixedOffset>,
+        end_inclusive: bool,
+    },
+}
+
+/// Where a document lies in time: what [`Keep`] compares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Position {
+    /// A day collection's day.
+    Day(NaiveDate),
+    /// A time series sample's instant.
+    Time(DateTime<FixedOffset>),
+}
+
+impl Keep {
+    pub(crate) fn keeps(&self, position: Option<Position>) -> bool {
+        match (self, position) {
+            (Keep::Days { start, end }, Some(Position::Day(day))) => (*start..=*end).contains(&day),
+            (
+                Keep::Times {
+                    start,
+                    end,
+                    end_inclusive,
+                },
+                Some(Position::Time(at)),
+            ) => at >= *start && (at < *end || (*end_inclusive && at == *end)),
+            _ => true,
+        }
+    }
+}
+
+/// A range of one of the three kinds the collections take.
+pub trait RangeQuery: Clone + Send + Sync + 'static {
+    /// The requests that fetch the range.
+    #[doc(hidden)]
+    fn windows(&self) -> Vec<WindowQuery>;
+
+    /// A range from optional textual bounds, as tools take them: dates (`2024-01-31`) for day
+    /// collections; RFC 3339 date-times or dates (whole local days) for time series. A missing
+    /// end is today, a missing start a week before the end.
+    fn from_bounds(start: Option<&str>, end: Option<&str>) -> Result<Self>;
+}
+
+/// The default span of [`RangeQuery::from_bounds`] without a start: a week, like Oura's own.
+const DEFAULT_DAYS: i64 = 7;
+
+fn day_bounds(start: Option<&str>, end: Option<&str>) -> Result<DateRange> {
+    let end = end
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or_else(|| Local::now().date_naive());
+    let start = match start {
+        Some(start) => parse_date(start)?,
+        None => end - Duration::days(DEFAULT_DAYS - 1),
+    };
+    DateRange::new(start, end)
+}
+
+/// Opaque: one window of a [`RangeQuery`].
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowQuery(pub(crate) Window);
+
+impl RangeQuery for DateRange {
+    fn from_bounds(start: Option<&str>, end: Option<&str>) -> Result<Self> {
+        day_bounds(start, end)
+    }
+
+    fn windows(&self) -> Vec<WindowQuery> {
+        let ask_end = self.end.succ_opt().unwrap_or(self.end);
+        vec![WindowQuery(Window {
+            query: vec![
+                ("start_date", self.start.to_string()),
+                ("end_date", ask_end.to_string()),
+            ],
+            keep: Keep::Days {
+                start: self.start,
+                end: self.end,
+            },
+        })]
+    }
+}
+
+impl RangeQuery for DateTimeRange {
+    fn from_bounds(start: Option<&str>, end: Option<&str>) -> Result<Self> {
+        match (start, end) {
+            (Some(start), Some(end)) => DateTimeRange::parse(start, end),
+            (Some(start), None) => match parse_date(start) {
+                Ok(_) => Ok(DateTimeRange::days(day_bounds(Some(start), None)?)),
+                Err(_) => DateTimeRange::parse(start, &Local::now().fixed_offset().to_rfc3339()),
+            },
+            (None, _) => {
+                if let Some(end) = end.filter(|e| parse_date(e).is_err()) {
+                    let end_at = DateTime::parse_from_rfc3339(end.trim())
+                        .map_err(|err| Error::InvalidInput(format!("{end:?} is not a date-time: {err}")))?;
+                    return DateTimeRange::new(end_at - Duration::days(DEFAULT_DAYS), end_at);
+                }
+                Ok(DateTimeRange::days(day_bounds(None, end)?))
+            }
+        }
+    }
+
+    fn windows(&self) -> Vec<WindowQuery> {
+        let windows = DateTimeRange::windows(self);
+        let last = windows.len().saturating_sub(1);
+        windows
+            .into_iter()
+            .enumerate()
+            .map(|(i, window)| {
+                WindowQuery(Window {
+                    query: vec![
+                        ("start_datetime", window.start.to_rfc3339()),
+                        ("end_datetime", window.end.to_rfc3339()),
+                    ],
+                    keep: Keep::Times {
+                        start: window.start,
+                        end: window.end,
+                        end_inclusive: i == last,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+/// The range of collections that take none (`ring_configuration`): everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct All;
+
+impl RangeQuery for All {
+    /// Collections without a range ignore the bounds.
+    fn from_bounds(_: Option<&str>, _: Option<&str>) -> Result<Self> {
+        Ok(All)
+    }
+
+    fn windows(&self) -> Vec<WindowQuery> {
+        vec![WindowQuery(Window {
+            query: Vec::new(),
+            keep: Keep::All,
+        })]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(text).expect("date-time")
+    }
+
+    #[test]
+    fn start_after_end_is_an_error() {
+        let err = DateRange::parse("2024-02-02", "2024-02-01").expect_err("reversed");
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        let err = DateTimeRange::new(at("2024-01-02T00:00:00Z"), at("2024-01-01T00:00:00Z")).expect_err("reversed");
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        let err = DateRange::parse("2024-13-01", "2024-12-01").expect_err("bad month");
+        assert!(err.to_string().contains("2024-13-01"), "{err}");
+    }
+
+    #[test]
+    fn day_ranges_ask_one_day_more_and_keep_exactly_the_range() {
+        let range = DateRange::parse("2024-01-01", "2024-01-07").expect("range");
+        let [WindowQuery(window)] = range.windows().try_into().expect("one window");
+        assert_eq!(
+            window.query,
+            vec![
+                ("start_date", "2024-01-01".to_owned()),
+                ("end_date", "2024-01-08".to_owned())
+            ]
+        );
+        let day = |d: &str| Some(Position::Day(parse_date(d).expect("date")));
+        assert!(window.keep.keeps(day("2024-01-01")));
+        assert!(window.keep.keeps(day("2024-01-07")));
+        assert!(!window.keep.keeps(day("2024-01-08")));
+        assert!(!window.keep.keeps(day("2023-12-31")));
+    }
+
+    #[test]
+    fn seventy_five_days_are_three_windows_with_exact_edges() {
+        let range =
+            DateTimeRange::new(at("2024-01-01T00:00:00+02:00"), at("2024-03-16T00:00:00+02:00")).expect("range");
+        let windows: Vec<Window> = RangeQuery::windows(&range).into_iter().map(|w| w.0).collect();
+        let queries: Vec<Vec<String>> = windows
+            .iter()
+            .map(|w| w.query.iter().map(|(_, v)| v.clone()).collect())
+            .collect();
+        assert_eq!(
+            queries,
+            [
+                ["2024-01-01T00:00:00+02:00", "2024-01-31T00:00:00+02:00"],
+                ["2024-01-31T00:00:00+02:00", "2024-03-01T00:00:00+02:00"],
+                ["2024-03-01T00:00:00+02:00", "2024-03-16T00:00:00+02:00"],
+            ]
+        );
+        // A sample on an inner edge belongs to the later window only; the range's end is kept.
+        let edge = Some(Position::Time(at("2024-01-31T00:00:00+02:00")));
+        assert!(!windows[0].keep.keeps(edge));
+        assert!(windows[1].keep.keeps(edge));
+        assert!(windows[2].keep.keeps(Some(Position::Time(range.end()))));
+    }
+
+    #[test]
+    fn a_short_range_is_one_window() {
+        let range = DateTimeRange::new(at("2024-01-01T00:00:00Z"), at("2024-01-31T00:00:00Z")).expect("range");
+        assert_eq!(range.windows(), vec![range]);
+    }
+}
