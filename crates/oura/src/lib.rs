@@ -6,10 +6,12 @@ mod client;
 mod collections;
 mod error;
 pub mod models;
+pub mod oauth;
 mod paginate;
 mod range;
 mod retry;
 mod secret;
+pub mod webhooks;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, TokenSource};
 pub use collections::{Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument, TimeSeries, list_by_route};

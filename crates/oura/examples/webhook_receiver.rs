@@ -1,0 +1,2 @@
+//! Placeholder until the webhooks module lands.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Webhooks: subscription management and receiving verified events.
