@@ -77,10 +77,10 @@ impl Rng {
         (sum - 2.0) * (3.0f64).sqrt()
     }
 
-    /// One element of a non-empty slice.
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    /// One element of a non-empty slice (panics on an empty one).
+    pub(crate) fn pick<T: Clone>(&mut self, items: &[T]) -> T {
         let index = (self.next_u64() % items.len().max(1) as u64) as usize;
-        &items[index.min(items.len().saturating_sub(1))]
+        items[index.min(items.len().saturating_sub(1))].clone()
     }
 }
 
@@ -113,11 +113,6 @@ pub(crate) fn uuid(parts: &[u64]) -> String {
     )
 }
 
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,10 +137,7 @@ mod tests {
     fn smooth_noise_is_bounded_and_continuous() {
         let values: Vec<f64> = (0..100).map(|x| smooth(3, x, 10)).collect();
         assert!(values.iter().all(|v| (-1.0..=1.0).contains(v)));
-        let max_step = values
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(0.0, f64::max);
+        let max_step = values.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f64::max);
         assert!(max_step < 0.35, "step {max_step}");
     }
 

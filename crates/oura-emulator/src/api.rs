@@ -1,0 +1,522 @@
+//! The data routes: `/v2/usercollection/...` and `/v2/sandbox/usercollection/...`, with the
+//! checks in front of them (User-Agent, bearer token, rate limit) and Oura's pagination.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, Request, State as AxState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::collection::{Collection, page_json};
+use crate::data::{UserData, generate, local_ts, series};
+use crate::errors::ApiError;
+use crate::state::{State, Subject, epoch_secs, lock};
+
+/// Who is asking, put in the request by [`guard`].
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    pub subject: Subject,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The checks in front of every data route, in Oura's order: User-Agent (403), token (401),
+/// rate limit (429). Adds the `X-RateLimit-*` headers to every answer.
+pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    if state.config.require_user_agent
+        && headers
+            .get(header::USER_AGENT)
+            .is_none_or(|ua| ua.as_bytes().iter().all(u8::is_ascii_whitespace))
+    {
+        return ApiError::Forbidden("A User-Agent header is required.".to_owned()).into_response();
+    }
+    let sandbox = request.uri().path().starts_with("/v2/sandbox/");
+    let token = bearer(headers).map(str::to_owned);
+    let user = token.as_deref().and_then(|t| state.authenticate(t));
+    let subject = match (sandbox, user) {
+        (true, _) => Subject::Sandbox,
+        (false, Some(user)) => Subject::User(user),
+        (false, None) => return ApiError::Unauthorized.into_response(),
+    };
+    let limit = state.config.rate_limit;
+    let mut keys = vec![format!("app:{}", state.config.client_id)];
+    if let (Some(token), Some(_)) = (&token, user) {
+        keys.push(format!("token:{token}"));
+    }
+    let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, Instant::now());
+    let reset = epoch_secs() + status.reset_after.as_secs_f64().ceil() as u64;
+    if status.limited {
+        let mut response = crate::errors::detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+        let retry_after = status.reset_after.as_secs_f64().ceil().max(1.0) as u64;
+        set_header(&mut response, "retry-after", retry_after.to_string());
+        add_rate_headers(&mut response, limit.requests, limit.window, 0, reset);
+        return response;
+    }
+    request.extensions_mut().insert(Caller { subject });
+    let mut response = next.run(request).await;
+    add_rate_headers(&mut response, limit.requests, limit.window, status.remaining, reset);
+    response
+}
+
+fn set_header(response: &mut Response, name: &'static str, value: String) {
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+fn add_rate_headers(response: &mut Response, limit: u32, window: Duration, remaining: u32, reset: u64) {
+    set_header(response, "x-ratelimit-limit", limit.to_string());
+    set_header(response, "x-ratelimit-remaining", remaining.to_string());
+    set_header(response, "x-ratelimit-reset", reset.to_string());
+    set_header(response, "x-ratelimit-window", window.as_secs().max(1).to_string());
+    set_header(response, "x-ratelimit-tier", "standard".to_owned());
+}
+
+/// Query parameters, decoded, in order.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(raw: Option<String>) -> Query {
+        Query(
+            raw.map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        )
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where a page continues: the filters and the last key returned, signed.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Cursor {
+    /// Collection path.
+    c: String,
+    /// Range start: a day (`num_days_from_ce`) or a unix time.
+    s: i64,
+    /// Range end (inclusive day, or exclusive unix time).
+    e: i64,
+    /// Last key returned (day, sequence) for documents, or the next sample's unix time.
+    a: (i64, u32),
+}
+
+fn mac(key: &[u8], payload: &[u8]) -> Vec<u8> {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return Vec::new();
+    };
+    mac.update(payload);
+    mac.finalize().into_bytes()[..8].to_vec()
+}
+
+impl Cursor {
+    fn encode(&self, key: &[u8]) -> String {
+        let mut bytes = serde_json::to_vec(self).unwrap_or_default();
+        let tag = mac(key, &bytes);
+        bytes.extend_from_slice(&tag);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn decode(token: &str, key: &[u8], collection: Collection) -> Result<Cursor, ApiError> {
+        let invalid = || ApiError::BadRequest("Invalid next_token.".to_owned());
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token.trim_end_matches('='))
+            .map_err(|_| invalid())?;
+        if bytes.len() <= 8 {
+            return Err(invalid());
+        }
+        let (payload, tag) = bytes.split_at(bytes.len() - 8);
+        if mac(key, payload) != tag {
+            return Err(invalid());
+        }
+        let cursor: Cursor = serde_json::from_slice(payload).map_err(|_| invalid())?;
+        if cursor.c != collection.path() {
+            return Err(invalid());
+        }
+        Ok(cursor)
+    }
+}
+
+/// Parses a `start_date`/`end_date` value: a date, or a date-time whose date part is taken.
+fn parse_date(name: &str, value: &str) -> Result<NaiveDate, ApiError> {
+    let value_t = value.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(value_t, "%Y-%m-%d")
+        && value_t.len() >= 10
+    {
+        return Ok(day);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(value_t) {
+        return Ok(dt.date_naive());
+    }
+    if let Ok(dt) = NaiveDateTime::parse_from_str(value_t, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Ok(dt.date());
+    }
+    Err(ApiError::query(
+        name,
+        "date_from_datetime_parsing",
+        "Input should be a valid date or datetime",
+        value,
+    ))
+}
+
+/// Parses a `start_datetime`/`end_datetime` value to unix seconds (no offset means UTC).
+fn parse_datetime(name: &str, value: &str) -> Result<i64, ApiError> {
+    let value_t = value.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(value_t) {
+        return Ok(dt.timestamp());
+    }
+    if let Ok(dt) = NaiveDateTime::parse_from_str(value_t, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Ok(dt.and_utc().timestamp());
+    }
+    if let Some(dt) = NaiveDate::parse_from_str(value_t, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+    {
+        return Ok(dt.and_utc().timestamp());
+    }
+    Err(ApiError::query(
+        name,
+        "datetime_from_date_parsing",
+        "Input should be a valid datetime",
+        value,
+    ))
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+        _ => Err(ApiError::query(
+            name,
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input",
+            value,
+        )),
+    }
+}
+
+/// The documented default date range: the week before the end date, which defaults to the
+/// emulator's `today`.
+fn date_range(query: &Query, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let start = query
+        .get("start_date")
+        .map(|v| parse_date("start_date", v))
+        .transpose()?;
+    let end = query.get("end_date").map(|v| parse_date("end_date", v)).transpose()?;
+    let (start, end) = match (start, end) {
+        (Some(start), Some(end)) => (start, end),
+        (Some(start), None) => (start, today.max(start)),
+        (None, Some(end)) => (end.checked_sub_days(Days::new(7)).unwrap_or(end), end),
+        (None, None) => (today.checked_sub_days(Days::new(7)).unwrap_or(today), today),
+    };
+    if start > end {
+        return Err(ApiError::query(
+            "start_date",
+            "value_error",
+            "Start date must be before end date",
+            query.get("start_date").unwrap_or_default(),
+        ));
+    }
+    Ok((start, end))
+}
+
+/// Keeps only the requested fields (plus the model's required ones) of each document.
+fn filter_fields(page: &mut serde_json::Value, collection: Collection, fields: Option<&str>) {
+    let Some(fields) = fields.filter(|f| !f.trim().is_empty()) else {
+        return;
+    };
+    let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
+    let required = collection.required_fields();
+    if let Some(items) = page.get_mut("data").and_then(|d| d.as_array_mut()) {
+        for item in items {
+            if let Some(object) = item.as_object_mut() {
+                object.retain(|k, _| wanted.contains(&k.as_str()) || required.contains(&k.as_str()));
+            }
+        }
+    }
+}
+
+fn json_ok(value: serde_json::Value) -> Response {
+    (StatusCode::OK, Json(value)).into_response()
+}
+
+fn user_of<'a>(state: &'a State, caller: &Caller) -> Result<&'a UserData, ApiError> {
+    state.data(caller.subject).ok_or(ApiError::Unauthorized)
+}
+
+/// `GET /v2/usercollection/personal_info`
+pub(crate) async fn personal_info(
+    AxState(state): AxState<Arc<State>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Result<Response, ApiError> {
+    let user = user_of(&state, &caller)?;
+    let info = generate::personal_info(&user.profile);
+    Ok(json_ok(serde_json::to_value(info).unwrap_or_default()))
+}
+
+/// `GET /v2/[sandbox/]usercollection/{collection}`
+pub(crate) async fn list(
+    AxState(state): AxState<Arc<State>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path(collection): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let collection = Collection::from_path(&collection).ok_or(ApiError::RouteNotFound)?;
+    let user = user_of(&state, &caller)?;
+    let query = Query::parse(raw);
+    if collection.is_time_series() {
+        return time_series_page(&state, user, collection, &query);
+    }
+    let token = query.get("next_token").filter(|t| !t.is_empty());
+    let (start, end, after) = match token {
+        Some(token) => {
+            let cursor = Cursor::decode(token, &state.cursor_key, collection)?;
+            (cursor.s as i32, cursor.e as i32, Some((cursor.a.0 as i32, cursor.a.1)))
+        }
+        None => {
+            let (start, end) = if collection == Collection::RingConfiguration {
+                (NaiveDate::MIN, NaiveDate::MAX)
+            } else {
+                date_range(&query, state.config.today)?
+            };
+            (start.num_days_from_ce(), end.num_days_from_ce(), None)
+        }
+    };
+    let page_size = state.config.page_size;
+    let entries: Vec<_> = {
+        let index = user.index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match index.by_collection.get(&collection) {
+            Some(map) => {
+                let from = match after {
+                    Some(key) => std::ops::Bound::Excluded(key),
+                    None => std::ops::Bound::Included((start, 0)),
+                };
+                map.range((from, std::ops::Bound::Included((end, u32::MAX))))
+                    .take(page_size + 1)
+                    .map(|(k, e)| (*k, e.clone()))
+                    .collect()
+            }
+            None => Vec::new(),
+        }
+    };
+    let more = entries.len() > page_size;
+    let mut docs = Vec::with_capacity(page_size);
+    let mut last = None;
+    for (key, entry) in entries.into_iter().take(page_size) {
+        if let Some(doc) = user.materialize(collection, key, &entry) {
+            docs.push(doc);
+        }
+        last = Some(key);
+    }
+    let next_token = match (more, last) {
+        (true, Some(last)) => Some(
+            Cursor {
+                c: collection.path().to_owned(),
+                s: i64::from(start),
+                e: i64::from(end),
+                a: (i64::from(last.0), last.1),
+            }
+            .encode(&state.cursor_key),
+        ),
+        _ => None,
+    };
+    let mut page = page_json(collection, docs, next_token);
+    filter_fields(&mut page, collection, query.get("fields"));
+    Ok(json_ok(page))
+}
+
+fn time_series_page(
+    state: &State,
+    user: &UserData,
+    collection: Collection,
+    query: &Query,
+) -> Result<Response, ApiError> {
+    let token = query.get("next_token").filter(|t| !t.is_empty());
+    let latest = query
+        .get("latest")
+        .map(|v| parse_bool("latest", v))
+        .transpose()?
+        .unwrap_or(false);
+    let (from, to) = match token {
+        Some(token) => {
+            let cursor = Cursor::decode(token, &state.cursor_key, collection)?;
+            (cursor.a.0, cursor.e)
+        }
+        None => {
+            let start = query
+                .get("start_datetime")
+                .map(|v| parse_datetime("start_datetime", v))
+                .transpose()?;
+            let end = query
+                .get("end_datetime")
+                .map(|v| parse_datetime("end_datetime", v))
+                .transpose()?;
+            let default_end = local_ts(user.profile.offset, state.config.today, 24 * 60);
+            let (start, end) = match (start, end) {
+                (Some(s), Some(e)) => (s, e),
+                (Some(s), None) => (s, default_end.max(s)),
+                (None, Some(e)) => (e - 86_400, e),
+                (None, None) => (default_end - 86_400, default_end),
+            };
+            if start > end {
+                return Err(ApiError::query(
+                    "start_datetime",
+                    "value_error",
+                    "Start datetime must be before end datetime",
+                    query.get("start_datetime").unwrap_or_default(),
+                ));
+            }
+            if collection == Collection::Heartrate && end - start > state.config.max_heartrate_days * 86_400 {
+                return Err(ApiError::BadRequest(format!(
+                    "The requested range is too long: at most {} days of heart rate per request.",
+                    state.config.max_heartrate_days
+                )));
+            }
+            (start, end)
+        }
+    };
+    let page_size = state.config.time_series_page_size;
+    let cursor = |next: Option<i64>| {
+        next.map(|n| {
+            Cursor {
+                c: collection.path().to_owned(),
+                s: n,
+                e: to,
+                a: (n, 0),
+            }
+            .encode(&state.cursor_key)
+        })
+    };
+    let mut page = match collection {
+        Collection::Heartrate => {
+            let (data, next) = if latest {
+                (series::latest_heart_rate(user, from, to).into_iter().collect(), None)
+            } else {
+                let page = series::heart_rate(user, from, to, page_size);
+                (page.rows, page.next)
+            };
+            serde_json::to_value(oura_api_sys::types::TimeSeriesResponsePublicHeartRateRow {
+                data,
+                next_token: cursor(next),
+            })
+        }
+        _ => {
+            let (data, next) = if latest {
+                (series::latest_battery(user, from, to).into_iter().collect(), None)
+            } else {
+                let page = series::battery(user, from, to, page_size);
+                (page.rows, page.next)
+            };
+            serde_json::to_value(oura_api_sys::types::TimeSeriesResponsePublicRingBatteryLevelRow {
+                data,
+                next_token: cursor(next),
+            })
+        }
+    }
+    .unwrap_or_default();
+    if let Some(object) = page.as_object_mut() {
+        object.entry("next_token").or_insert(serde_json::Value::Null);
+    }
+    filter_fields(&mut page, collection, query.get("fields"));
+    Ok(json_ok(page))
+}
+
+/// `GET /v2/[sandbox/]usercollection/{collection}/{document_id}`
+pub(crate) async fn single(
+    AxState(state): AxState<Arc<State>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((collection, document_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let collection = Collection::from_path(&collection)
+        .filter(|c| !c.is_time_series())
+        .ok_or(ApiError::RouteNotFound)?;
+    let user = user_of(&state, &caller)?;
+    let found = {
+        let index = user.index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        index
+            .ids
+            .get(&document_id)
+            .filter(|(c, _)| *c == collection)
+            .and_then(|(c, key)| {
+                index
+                    .by_collection
+                    .get(c)
+                    .and_then(|m| m.get(key))
+                    .map(|entry| (*key, entry.clone()))
+            })
+    };
+    let (key, entry) = found.ok_or(ApiError::DocumentNotFound)?;
+    let doc = user
+        .materialize(collection, key, &entry)
+        .ok_or(ApiError::DocumentNotFound)?;
+    Ok(json_ok(doc.to_json()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_tampering() {
+        let key = b"key".to_vec();
+        let cursor = Cursor {
+            c: "daily_sleep".into(),
+            s: 1,
+            e: 2,
+            a: (3, 4),
+        };
+        let token = cursor.encode(&key);
+        assert_eq!(
+            Cursor::decode(&token, &key, Collection::DailySleep).expect("valid"),
+            cursor
+        );
+        assert!(Cursor::decode(&token, &key, Collection::Sleep).is_err());
+        assert!(Cursor::decode("garbage", &key, Collection::DailySleep).is_err());
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).expect("base64");
+        bytes[2] ^= 1;
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(bytes), &key, Collection::DailySleep).is_err());
+    }
+
+    #[test]
+    fn dates_accept_dates_and_date_times() {
+        let day = NaiveDate::from_ymd_opt(2024, 3, 1).expect("date");
+        assert_eq!(parse_date("d", "2024-03-01").expect("date"), day);
+        assert_eq!(parse_date("d", "2024-03-01T23:00:00-05:00").expect("date"), day);
+        assert!(parse_date("d", "2024-13-01").is_err());
+        assert!(parse_date("d", "").is_err());
+        assert_eq!(
+            parse_datetime("d", "2024-03-01T00:00:00+01:00").expect("dt"),
+            1_709_247_600
+        );
+    }
+
+    #[test]
+    fn default_range_is_the_week_before_today() {
+        let today = NaiveDate::from_ymd_opt(2025, 1, 10).expect("date");
+        let (start, end) = date_range(&Query(vec![]), today).expect("range");
+        assert_eq!((start.day(), end.day()), (3, 10));
+        let bad = Query(vec![
+            ("start_date".into(), "2025-01-10".into()),
+            ("end_date".into(), "2025-01-01".into()),
+        ]);
+        assert!(matches!(date_range(&bad, today), Err(ApiError::Validation(_))));
+    }
+}

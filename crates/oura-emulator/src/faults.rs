@@ -1,0 +1,136 @@
+//! Request recording and fault injection, the outermost layer of every route.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State as AxState};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Faults;
+use crate::errors::detail;
+use crate::prng::Rng;
+use crate::record::RecordedRequest;
+use crate::state::{State, lock};
+
+/// Marks a response whose connection the server loop closes without answering.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DropConnection;
+
+/// The faults configured for `path`: the longest matching route prefix, else the global ones.
+fn faults_for<'a>(state: &'a State, path: &str) -> &'a Faults {
+    state
+        .config
+        .route_faults
+        .iter()
+        .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, faults)| faults)
+        .unwrap_or(&state.config.faults)
+}
+
+enum Fault {
+    ServerError(StatusCode),
+    Drop,
+    Truncate,
+}
+
+fn draw(state: &State, faults: &Faults) -> Option<Fault> {
+    let n = state.fault_counter.fetch_add(1, Ordering::Relaxed);
+    let mut rng = Rng::new(&[state.config.seed, 0x6661_756c, n]);
+    let roll = rng.unit();
+    let mut edge = faults.server_error_rate.max(0.0);
+    if roll < edge {
+        let status = rng.pick(&[
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::GATEWAY_TIMEOUT,
+        ]);
+        return Some(Fault::ServerError(status));
+    }
+    edge += faults.drop_rate.max(0.0);
+    if roll < edge {
+        return Some(Fault::Drop);
+    }
+    edge += faults.truncate_rate.max(0.0);
+    (roll < edge).then_some(Fault::Truncate)
+}
+
+/// Records the request, then applies the faults configured for its path.
+pub(crate) async fn record_and_inject(AxState(state): AxState<Arc<State>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if path.starts_with("/_emulator/") {
+        return next.run(request).await;
+    }
+    let slot = {
+        let mut requests = lock(&state.requests);
+        requests.push(RecordedRequest {
+            method: request.method().to_string(),
+            path: path.clone(),
+            query: request.uri().query().map(str::to_owned),
+            headers: request
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            status: None,
+        });
+        requests.len() - 1
+    };
+    let faults = faults_for(&state, &path).clone();
+    let response = if faults.is_none() {
+        next.run(request).await
+    } else {
+        if !faults.latency.is_zero() {
+            tokio::time::sleep(faults.latency).await;
+        }
+        match draw(&state, &faults) {
+            None => next.run(request).await,
+            Some(Fault::ServerError(status)) => detail(status, "Injected server error."),
+            Some(Fault::Drop) => {
+                let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                response.extensions_mut().insert(DropConnection);
+                response
+            }
+            Some(Fault::Truncate) => truncate(next.run(request).await).await,
+        }
+    };
+    let status = response
+        .extensions()
+        .get::<DropConnection>()
+        .is_none()
+        .then(|| response.status().as_u16());
+    if let Some(recorded) = lock(&state.requests).get_mut(slot) {
+        recorded.status = status;
+    }
+    response
+}
+
+/// Sends the headers and half the body, announcing all of it, then fails the stream so the
+/// connection closes mid-body.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return detail(StatusCode::INTERNAL_SERVER_ERROR, "Injected server error.");
+    };
+    let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(1)));
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected truncation",
+        )),
+    ];
+    Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
+}

@@ -1,0 +1,319 @@
+//! OAuth2 on Oura's legacy paths: `/oauth/authorize` (consents at once), `/oauth/token`
+//! (authorization code with PKCE, refresh with rotation), `/oauth/revoke`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{RawQuery, State as AxState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::state::{CodeGrant, RefreshGrant, State, lock};
+
+/// Authorization codes live this long (Oura: 10 minutes).
+const CODE_LIFETIME: Duration = Duration::from_secs(600);
+
+fn pairs(raw: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// An OAuth error answer: `{"error": code, "error_description": ...}`.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut response = (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            let mut response = StatusCode::FOUND.into_response();
+            response.headers_mut().insert(header::LOCATION, value);
+            response
+        }
+        Err(_) => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Bad redirect_uri."),
+    }
+}
+
+fn with_params(base: &str, separator: char, params: &[(&str, &str)]) -> String {
+    let mut encoder = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        encoder.append_pair(k, v);
+    }
+    let encoded = encoder.finish();
+    let joiner = if separator == '?' && base.contains('?') {
+        '&'
+    } else {
+        separator
+    };
+    format!("{base}{joiner}{encoded}")
+}
+
+/// `GET /oauth/authorize`: the user consents at once; redirects with `code` (or, for
+/// `response_type=token`, the token in the fragment) and the `state` as sent. The emulator's
+/// own parameter `user` (default 0) says which user consents.
+pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw): RawQuery) -> Response {
+    let query = pairs(raw.unwrap_or_default().as_bytes());
+    if get(&query, "client_id") != Some(state.config.client_id.as_str()) {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "Unknown client_id.");
+    }
+    let Some(redirect_uri) = get(&query, "redirect_uri") else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "redirect_uri is required.");
+    };
+    let user = get(&query, "user").and_then(|u| u.parse::<usize>().ok()).unwrap_or(0);
+    let state_param = get(&query, "state");
+    let scope = get(&query, "scope").unwrap_or("personal daily").to_owned();
+    let mut extra: Vec<(&str, &str)> = Vec::new();
+    if let Some(s) = state_param {
+        extra.push(("state", s));
+    }
+    if user >= state.users.len() {
+        let mut params = vec![("error", "access_denied")];
+        params.extend(extra);
+        return redirect(&with_params(redirect_uri, '?', &params));
+    }
+    match get(&query, "response_type") {
+        Some("code") => {
+            let challenge = get(&query, "code_challenge").map(|c| {
+                let method = get(&query, "code_challenge_method").unwrap_or("plain");
+                (c.to_owned(), method.to_owned())
+            });
+            if challenge.as_ref().is_some_and(|(_, m)| m != "S256" && m != "plain") {
+                let mut params = vec![("error", "invalid_request")];
+                params.extend(extra);
+                return redirect(&with_params(redirect_uri, '?', &params));
+            }
+            let code = state.fresh_secret("emu_code");
+            lock(&state.tokens).codes.insert(
+                code.clone(),
+                CodeGrant {
+                    user,
+                    redirect_uri: redirect_uri.to_owned(),
+                    scope,
+                    challenge,
+                    expires: Instant::now() + CODE_LIFETIME,
+                    used: false,
+                },
+            );
+            let mut params = vec![("code", code.as_str())];
+            params.extend(extra);
+            redirect(&with_params(redirect_uri, '?', &params))
+        }
+        Some("token") => {
+            let token = state.mint(user, Some(state.config.token_lifetime));
+            let expires_in = state.config.token_lifetime.as_secs().to_string();
+            let mut params = vec![
+                ("access_token", token.as_str()),
+                ("token_type", "Bearer"),
+                ("expires_in", expires_in.as_str()),
+                ("scope", scope.as_str()),
+            ];
+            params.extend(extra);
+            redirect(&with_params(redirect_uri, '#', &params))
+        }
+        _ => {
+            let mut params = vec![("error", "unsupported_response_type")];
+            params.extend(extra);
+            redirect(&with_params(redirect_uri, '?', &params))
+        }
+    }
+}
+
+/// Client credentials from the form body or HTTP Basic.
+fn client_credentials(headers: &HeaderMap, form: &[(String, String)]) -> (Option<String>, Option<String>) {
+    if let Some(basic) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        && let Some((id, secret)) = basic.split_once(':')
+    {
+        return (Some(id.to_owned()), Some(secret.to_owned()));
+    }
+    (
+        get(form, "client_id").map(str::to_owned),
+        get(form, "client_secret").map(str::to_owned),
+    )
+}
+
+/// The S256 (or plain) transform of a PKCE verifier.
+pub(crate) fn pkce_challenge(verifier: &str, method: &str) -> String {
+    if method == "S256" {
+        URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    } else {
+        verifier.to_owned()
+    }
+}
+
+fn issue(state: &State, user: usize, scope: String) -> Response {
+    let lifetime = state.config.token_lifetime;
+    let access = state.mint(user, Some(lifetime));
+    let refresh = state.fresh_secret("emu_rt");
+    lock(&state.tokens).refresh.insert(
+        refresh.clone(),
+        RefreshGrant {
+            user,
+            scope: scope.clone(),
+            used: false,
+        },
+    );
+    let mut response = (
+        StatusCode::OK,
+        Json(json!({
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": lifetime.as_secs(),
+            "refresh_token": refresh,
+            "scope": scope,
+        })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `POST /oauth/token` (form body): `authorization_code` (with PKCE verification when the
+/// authorization sent a challenge) or `refresh_token` (rotating: the used one dies).
+pub(crate) async fn token(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = pairs(&body);
+    let (client_id, client_secret) = client_credentials(&headers, &form);
+    if client_id.as_deref() != Some(state.config.client_id.as_str())
+        || client_secret.as_deref() != Some(state.config.client_secret.as_str())
+    {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed.",
+        );
+    }
+    match get(&form, "grant_type") {
+        Some("authorization_code") => {
+            let Some(code) = get(&form, "code") else {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code is required.");
+            };
+            let grant = {
+                let mut tokens = lock(&state.tokens);
+                let Some(grant) = tokens.codes.get_mut(code) else {
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Unknown code.");
+                };
+                if grant.used || Instant::now() >= grant.expires {
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code used or expired.");
+                }
+                grant.used = true;
+                grant.clone()
+            };
+            if let Some(uri) = get(&form, "redirect_uri")
+                && uri != grant.redirect_uri
+            {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "redirect_uri does not match.");
+            }
+            if let Some((challenge, method)) = &grant.challenge {
+                let Some(verifier) = get(&form, "code_verifier") else {
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "code_verifier is required.");
+                };
+                if pkce_challenge(verifier, method) != *challenge {
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "PKCE verification failed.");
+                }
+            }
+            issue(&state, grant.user, grant.scope)
+        }
+        Some("refresh_token") => {
+            let Some(refresh) = get(&form, "refresh_token") else {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is required.");
+            };
+            let grant = {
+                let mut tokens = lock(&state.tokens);
+                match tokens.refresh.get_mut(refresh) {
+                    Some(grant) if !grant.used => {
+                        grant.used = true;
+                        grant.clone()
+                    }
+                    _ => {
+                        return oauth_error(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_grant",
+                            "Refresh token used, revoked or unknown.",
+                        );
+                    }
+                }
+            };
+            issue(&state, grant.user, grant.scope)
+        }
+        Some(_) => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Unsupported grant_type.",
+        ),
+        None => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required."),
+    }
+}
+
+/// `GET|POST /oauth/revoke?access_token=...`: the token (access or refresh) stops working.
+pub(crate) async fn revoke(
+    AxState(state): AxState<Arc<State>>,
+    RawQuery(raw): RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut params = pairs(raw.unwrap_or_default().as_bytes());
+    params.extend(pairs(&body));
+    let token = get(&params, "access_token").or_else(|| get(&params, "token"));
+    let Some(token) = token else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "access_token is required.");
+    };
+    let mut tokens = lock(&state.tokens);
+    tokens.access.remove(token);
+    tokens.refresh.remove(token);
+    drop(tokens);
+    (StatusCode::OK, Json(json!({}))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s256_matches_rfc_7636_example() {
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "S256"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(pkce_challenge("abc", "plain"), "abc");
+    }
+
+    #[test]
+    fn redirect_params_append_to_existing_query() {
+        assert_eq!(
+            with_params("http://x/cb?a=1", '?', &[("code", "c d")]),
+            "http://x/cb?a=1&code=c+d"
+        );
+        assert_eq!(with_params("http://x/cb", '#', &[("s", "1")]), "http://x/cb#s=1");
+    }
+}
