@@ -51,8 +51,10 @@ fn authorized(state: &State, headers: &HeaderMap) -> bool {
         && header("x-client-secret") == Some(state.config.client_secret.as_str())
 }
 
+/// Missing or wrong client credentials: 403, the only refusal the spec documents for these
+/// routes (Oura answers an unknown subscription id the same way).
 fn unauthorized() -> Response {
-    detail(StatusCode::UNAUTHORIZED, "Invalid client credentials.")
+    detail(StatusCode::FORBIDDEN, "Forbidden")
 }
 
 fn forbidden() -> Response {
