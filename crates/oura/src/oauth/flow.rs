@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{
-    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ErrorResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl,
-    StandardRevocableToken, TokenResponse as _, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    ErrorResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    TokenResponse as _, TokenUrl,
 };
 use reqwest::Url;
 use reqwest::header::{HeaderValue, USER_AGENT};
@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorDetail, Result};
 use crate::secret::Secret;
 
 /// `oauth2`'s client with the authorization, token and revocation URLs set.
-type Oauth2Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet, EndpointSet>;
+type Oauth2Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// An application's OAuth credentials and its authorization server.
 ///
@@ -199,7 +199,7 @@ impl OAuthClientBuilder {
         let endpoints = &config.endpoints;
         let auth_url = AuthUrl::from_url(http_url("authorize", endpoints.authorize_url())?);
         let token_url = TokenUrl::from_url(http_url("token", endpoints.token_url())?);
-        let revocation_url = RevocationUrl::from_url(http_url("revoke", endpoints.revoke_url())?);
+        http_url("revoke", endpoints.revoke_url())?;
         let redirect_url = RedirectUrl::from_url(http_url("redirect", &config.redirect_uri)?);
         if config.client_id.is_empty() {
             return Err(Error::InvalidInput("the OAuth client id is empty".into()));
@@ -208,7 +208,6 @@ impl OAuthClientBuilder {
             .set_auth_type(AuthType::RequestBody)
             .set_auth_uri(auth_url)
             .set_token_uri(token_url)
-            .set_revocation_url(revocation_url)
             .set_redirect_uri(redirect_url);
         if let Some(secret) = &config.client_secret {
             oauth = oauth.set_client_secret(ClientSecret::new(secret.expose().to_owned()));
@@ -459,22 +458,30 @@ impl OAuthClient {
         match self.endpoints().revocation() {
             Revocation::AccessTokenQuery => self.revoke_by_query(&tokens.access_token).await,
             Revocation::Rfc7009 => {
-                let token = match &tokens.refresh_token {
-                    Some(refresh) => {
-                        StandardRevocableToken::RefreshToken(RefreshToken::new(refresh.expose().to_owned()))
-                    }
-                    None => {
-                        StandardRevocableToken::AccessToken(AccessToken::new(tokens.access_token.expose().to_owned()))
-                    }
+                // By hand rather than through `oauth2`, which refuses http:// revocation URLs
+                // (the emulator, a local proxy).
+                let (token, hint) = match &tokens.refresh_token {
+                    Some(refresh) => (refresh, "refresh_token"),
+                    None => (&tokens.access_token, "access_token"),
                 };
+                let mut form = vec![("token", token.expose()), ("token_type_hint", hint)];
+                form.push(("client_id", &self.inner.config.client_id));
+                if let Some(secret) = &self.inner.config.client_secret {
+                    form.push(("client_secret", secret.expose()));
+                }
+                let url = http_url("revoke", self.endpoints().revoke_url())?;
+                let adapter = &self.inner.adapter;
                 tracing::debug!("oura.oauth revocation request");
-                self.inner
-                    .oauth
-                    .revoke_token(token)
-                    .map_err(|err| Error::InvalidInput(format!("cannot revoke: {err}")))?
-                    .request_async(&self.inner.adapter)
+                let response = adapter
+                    .http
+                    .post(url)
+                    .header(USER_AGENT, adapter.user_agent.clone())
+                    .timeout(adapter.timeout)
+                    .form(&form)
+                    .send()
                     .await
-                    .map_err(|err| request_error("revocation", err, |response| Ok(response.to_string())))
+                    .map_err(|err| Error::Transport(err.without_url()))?;
+                check_revocation(response).await
             }
         }
     }
@@ -500,17 +507,7 @@ impl OAuthClient {
                 .await
                 .map_err(|err| Error::Transport(err.without_url()))?;
         }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| Error::Transport(err.without_url()))?;
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(Error::from_response(status, &headers, &body))
-        }
+        check_revocation(response).await
     }
 
     /// An [`Authenticator`] over `store`: the token source of a self-refreshing [`Client`].
@@ -612,6 +609,21 @@ fn request_error<TE: ErrorResponse>(
             )),
         },
         RequestTokenError::Other(message) => Error::Auth(format!("the OAuth {what} request failed: {message}")),
+    }
+}
+
+/// A 2xx answer is success; anything else becomes the matching [`Error`].
+async fn check_revocation(response: reqwest::Response) -> Result<()> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| Error::Transport(err.without_url()))?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(Error::from_response(status, &headers, &body))
     }
 }
 
