@@ -2,7 +2,8 @@
 //!
 //! Serves `POST`/`GET /oura/webhook` on `PORT` (default 8080): answers Oura's verification
 //! challenges, rejects deliveries with a bad signature or timestamp with 401, and prints each
-//! verified event as one JSON line on stdout (logs go to stderr).
+//! verified event as one JSON line on stdout. Logs (refused deliveries among them) go to
+//! stderr, at `info` unless `RUST_LOG` says otherwise.
 //!
 //! ```sh
 //! OURA_CLIENT_SECRET=... OURA_VERIFICATION_TOKEN=... \
@@ -20,7 +21,10 @@ use oura::webhooks::{Receiver, WebhookEvent, router};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .init();
 
     let receiver = Receiver::from_env()?;
