@@ -769,6 +769,49 @@ async fn legacy_revoke_sends_the_access_token_as_a_query_parameter_and_clears_th
 }
 
 #[tokio::test]
+async fn revoking_with_an_expired_access_token_refreshes_first_on_legacy_endpoints() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth/token").body(refresh_body("r1"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(token_response("a2", "r2"));
+        })
+        .await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/oauth/revoke").query_param("access_token", "a2");
+            then.status(200);
+        })
+        .await;
+    let store = MemoryStore::with_tokens(expired("a1", "r1"));
+    oauth(&server)
+        .authenticator(store.clone())
+        .revoke()
+        .await
+        .expect("revoke");
+    assert_eq!((token.calls_async().await, revoke.calls_async().await), (1, 1));
+    assert_eq!(store.get(), None);
+
+    // With RFC 7009 the refresh token itself is revoked: no refresh first.
+    let rfc = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/oauth/revoke")
+                .body_includes("token=r9&token_type_hint=refresh_token");
+            then.status(200);
+        })
+        .await;
+    let endpoints = mock_endpoints(&server).with_revocation(Revocation::Rfc7009);
+    let oauth = OAuthClient::new(config().with_endpoints(endpoints)).expect("oauth client");
+    let store = MemoryStore::with_tokens(expired("a9", "r9"));
+    oauth.authenticator(store.clone()).revoke().await.expect("revoke");
+    assert_eq!((token.calls_async().await, rfc.calls_async().await), (1, 1));
+    assert_eq!(store.get(), None);
+}
+
+#[tokio::test]
 async fn legacy_revoke_retries_as_post_when_get_is_not_allowed() {
     let server = MockServer::start_async().await;
     let get = server

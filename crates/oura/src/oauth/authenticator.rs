@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 
-use super::{OAuthClient, TokenSet, TokenStore};
+use super::{OAuthClient, Revocation, TokenSet, TokenStore};
 use crate::client::{Client, ClientBuilder, TokenSource};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -144,11 +144,19 @@ impl Authenticator {
 
     /// Logs out: revokes the grant (see [`OAuthClient::revoke`]) and clears the store.
     ///
-    /// With an expired access token and the legacy endpoints it refreshes first, since Oura
-    /// revokes by access token. A grant that is already dead is only cleared. The store is
+    /// With the legacy endpoints an expiring access token is refreshed first, since Oura revokes
+    /// by access token. A grant that is already dead is only cleared. The store is
     /// cleared even if the revocation failed; that error is returned.
     pub async fn revoke(&self) -> Result<()> {
-        let revoked = match self.obtain(Need::Valid).await {
+        let tokens = match self.shared.oauth.endpoints().revocation() {
+            // Oura revokes by access token: it must still be valid.
+            Revocation::AccessTokenQuery => self.obtain(Need::Valid).await,
+            _ => self
+                .tokens()
+                .await
+                .and_then(|tokens| tokens.ok_or_else(|| Error::ReauthorizationRequired("no tokens are stored".into()))),
+        };
+        let revoked = match tokens {
             Ok(tokens) => self.shared.oauth.revoke(&tokens).await,
             Err(Error::ReauthorizationRequired(_)) => Ok(()),
             Err(err) => Err(err),

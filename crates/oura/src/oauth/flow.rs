@@ -268,7 +268,7 @@ fn http_url(what: &str, url: &str) -> Result<Url> {
 /// println!("open {}", request.url);
 ///
 /// // 2. In the callback handler: check the state, exchange the code, store the tokens.
-/// let tokens = oauth.exchange_code(&code, Some(&state), &request).await?;
+/// let tokens = oauth.exchange_code(&code, Some(state.as_str()), &request).await?;
 /// let store = FileStore::new("oura-tokens.json");
 /// store.save(&tokens).await?;
 ///
