@@ -125,12 +125,15 @@ async fn truncate(response: Response) -> Response {
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(1)));
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(half),
+    // The first half goes out with the headers; the error comes a moment later, so the client
+    // sees a response whose body ends early rather than no response at all.
+    let first = futures::stream::iter([Ok::<_, std::io::Error>(half)]);
+    let failure = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,
             "injected truncation",
-        )),
-    ];
-    Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
+        ))
+    });
+    Response::from_parts(parts, Body::from_stream(futures::StreamExt::chain(first, failure)))
 }

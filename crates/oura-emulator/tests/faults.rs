@@ -1,0 +1,164 @@
+//! Fault injection: 5xx answers, dropped connections, truncated bodies, latency; per route.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::{UA, start};
+use oura_emulator::{EmulatorConfig, Faults};
+
+#[derive(Debug, Default)]
+struct Outcomes {
+    ok: usize,
+    server_error: usize,
+    send_error: usize,
+    body_error: usize,
+}
+
+async fn fetch(http: &reqwest::Client, url: &str, token: &str, outcomes: &mut Outcomes) -> Option<serde_json::Value> {
+    match http.get(url).bearer_auth(token).send().await {
+        Err(_) => {
+            outcomes.send_error += 1;
+            None
+        }
+        Ok(response) if response.status().is_server_error() => {
+            outcomes.server_error += 1;
+            None
+        }
+        Ok(response) => match response.bytes().await {
+            Err(_) => {
+                outcomes.body_error += 1;
+                None
+            }
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(value) => {
+                    outcomes.ok += 1;
+                    Some(value)
+                }
+                Err(_) => {
+                    outcomes.body_error += 1;
+                    None
+                }
+            },
+        },
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_fault_happens_and_retries_get_every_document_once() {
+    let emulator = start(
+        EmulatorConfig::new()
+            .seed(5)
+            .history_days(200)
+            .page_size(4)
+            .faults(Faults::rate(0.3)),
+    )
+    .await;
+    let token = emulator.token(0);
+    let http = reqwest::Client::builder()
+        .user_agent(UA)
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let mut outcomes = Outcomes::default();
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    let base = format!(
+        "{}/v2/usercollection/daily_activity?start_date=2025-06-15&end_date=2025-12-31",
+        emulator.base_url()
+    );
+    loop {
+        let url = match &next {
+            Some(token) => format!(
+                "{}/v2/usercollection/daily_activity?next_token={token}",
+                emulator.base_url()
+            ),
+            None => base.clone(),
+        };
+        let mut page = None;
+        for _ in 0..50 {
+            page = fetch(&http, &url, &token, &mut outcomes).await;
+            if page.is_some() {
+                break;
+            }
+        }
+        let page = page.expect("a retry got through");
+        ids.extend(
+            page["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|d| d["id"].as_str().expect("id").to_owned()),
+        );
+        match page["next_token"].as_str() {
+            Some(token) => next = Some(token.to_owned()),
+            None => break,
+        }
+    }
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "no duplicates");
+    assert!(ids.len() > 150, "{}", ids.len());
+    assert!(outcomes.server_error > 0, "{outcomes:?}");
+    assert!(outcomes.send_error > 0, "{outcomes:?}");
+    assert!(outcomes.body_error > 0, "{outcomes:?}");
+
+    // The same as without faults.
+    let clean = start(EmulatorConfig::new().seed(5).history_days(200).page_size(1000)).await;
+    let (items, _) = common::all_pages(
+        &clean,
+        "/v2/usercollection/daily_activity?start_date=2025-06-15&end_date=2025-12-31",
+        &clean.token(0),
+    )
+    .await;
+    let clean_ids: Vec<String> = items.iter().map(|d| d["id"].as_str().expect("id").to_owned()).collect();
+    assert_eq!(ids, clean_ids);
+    // Dropped connections are recorded without a status.
+    assert!(emulator.requests().iter().any(|r| r.status.is_none()));
+}
+
+#[tokio::test]
+async fn route_faults_and_latency() {
+    let emulator = start(
+        EmulatorConfig::new()
+            .history_days(20)
+            .route_faults(
+                "/v2/usercollection/personal_info",
+                Faults {
+                    server_error_rate: 1.0,
+                    ..Faults::none()
+                },
+            )
+            .route_faults(
+                "/v2/usercollection/daily",
+                Faults::none().with_latency(Duration::from_millis(150)),
+            ),
+    )
+    .await;
+    let token = emulator.token(0);
+    let info = common::get(&emulator, "/v2/usercollection/personal_info", Some(&token)).await;
+    assert!(info.status.is_server_error(), "{}", info.status);
+    assert!(info.json()["detail"].is_string());
+    let started = Instant::now();
+    let sleep = common::get(&emulator, "/v2/usercollection/daily_sleep", Some(&token)).await;
+    assert_eq!(sleep.status, reqwest::StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let started = Instant::now();
+    let tags = common::get(&emulator, "/v2/usercollection/tag", Some(&token)).await;
+    assert_eq!(tags.status, reqwest::StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "no faults on other routes"
+    );
+
+    let slow = start(
+        EmulatorConfig::new()
+            .history_days(10)
+            .latency(Duration::from_millis(100)),
+    )
+    .await;
+    let started = Instant::now();
+    let answer = common::get(&slow, "/v2/usercollection/personal_info", Some(&slow.token(0))).await;
+    assert_eq!(answer.status, reqwest::StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(100));
+}
