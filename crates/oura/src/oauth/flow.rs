@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ErrorResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
-    TokenResponse as _, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, TokenResponse as _, TokenUrl,
 };
 use reqwest::Url;
 use reqwest::header::{HeaderValue, USER_AGENT};
@@ -565,50 +564,35 @@ impl OAuthClient {
         }
     }
 
+    /// Maps a failed token request: `invalid_grant` means the user must authorize again.
     fn token_error(&self, err: RequestTokenError<reqwest::Error, BasicErrorResponse>) -> Error {
-        request_error("token", err, |response| {
-            let text = response.to_string();
-            if response.error() == &BasicErrorResponseType::InvalidGrant {
-                return Err(Error::ReauthorizationRequired(format!(
-                    "the authorization server answered {text}"
-                )));
+        match err {
+            RequestTokenError::ServerResponse(response) => {
+                if response.error() == &BasicErrorResponseType::InvalidGrant {
+                    return Error::ReauthorizationRequired(format!("the authorization server answered {response}"));
+                }
+                let hint = if response.error() == &BasicErrorResponseType::InvalidRequest
+                    && self.endpoints().token_url() == super::endpoints::LEGACY_TOKEN_URL
+                {
+                    " (applications registered on Oura's newer developer portal must use Endpoints::moi())"
+                } else {
+                    ""
+                };
+                Error::Auth(format!("the OAuth token endpoint answered {response}{hint}"))
             }
-            let hint = if response.error() == &BasicErrorResponseType::InvalidRequest
-                && self.endpoints().token_url() == super::endpoints::LEGACY_TOKEN_URL
-            {
-                " (applications registered on Oura's newer developer portal must use Endpoints::moi())"
-            } else {
-                ""
-            };
-            Ok(format!("{text}{hint}"))
-        })
-    }
-}
-
-/// Maps an `oauth2` request error; `describe` turns the server's error response into a message
-/// (or into a whole error).
-fn request_error<TE: ErrorResponse>(
-    what: &str,
-    err: RequestTokenError<reqwest::Error, TE>,
-    describe: impl FnOnce(&TE) -> Result<String>,
-) -> Error {
-    match err {
-        RequestTokenError::ServerResponse(response) => match describe(&response) {
-            Ok(message) => Error::Auth(format!("the OAuth {what} endpoint answered {message}")),
-            Err(err) => err,
-        },
-        RequestTokenError::Request(err) => Error::Transport(err),
-        // The body may be a token response of an unexpected shape: quote only Oura's `detail`.
-        RequestTokenError::Parse(err, body) => match ErrorDetail::parse(&body) {
-            detail @ (ErrorDetail::Message(_) | ErrorDetail::Validation(_)) => {
-                Error::Auth(format!("the OAuth {what} endpoint refused the request: {detail}"))
-            }
-            _ => Error::Auth(format!(
-                "the OAuth {what} endpoint's answer could not be read (at `{}`)",
-                err.path()
-            )),
-        },
-        RequestTokenError::Other(message) => Error::Auth(format!("the OAuth {what} request failed: {message}")),
+            RequestTokenError::Request(err) => Error::Transport(err),
+            // The body may be a token response of an unexpected shape: quote only Oura's `detail`.
+            RequestTokenError::Parse(err, body) => match ErrorDetail::parse(&body) {
+                detail @ (ErrorDetail::Message(_) | ErrorDetail::Validation(_)) => {
+                    Error::Auth(format!("the OAuth token endpoint refused the request: {detail}"))
+                }
+                _ => Error::Auth(format!(
+                    "the OAuth token endpoint's answer could not be read (at `{}`)",
+                    err.path()
+                )),
+            },
+            RequestTokenError::Other(message) => Error::Auth(format!("the OAuth token request failed: {message}")),
+        }
     }
 }
 
