@@ -31,18 +31,18 @@ pub trait SingleDocument: Document {}
 pub trait TimeSeries: Document<Range = DateTimeRange> {}
 
 /// Converts a model's position field.
-trait IntoPosition {
-    fn into_position(&self) -> Option<Position>;
+trait ToPosition {
+    fn to_position(&self) -> Option<Position>;
 }
 
-impl IntoPosition for chrono::NaiveDate {
-    fn into_position(&self) -> Option<Position> {
+impl ToPosition for chrono::NaiveDate {
+    fn to_position(&self) -> Option<Position> {
         Some(Position::Day(*self))
     }
 }
 
-impl IntoPosition for chrono::DateTime<chrono::FixedOffset> {
-    fn into_position(&self) -> Option<Position> {
+impl ToPosition for chrono::DateTime<chrono::FixedOffset> {
+    fn to_position(&self) -> Option<Position> {
         Some(Position::Time(*self))
     }
 }
@@ -52,7 +52,7 @@ macro_rules! position {
         None
     };
     ($doc:ident, $field:ident) => {
-        IntoPosition::into_position(&$doc.$field)
+        ToPosition::to_position(&$doc.$field)
     };
 }
 

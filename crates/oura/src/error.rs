@@ -67,8 +67,8 @@ pub enum Error {
     /// 429: too many requests. Wait until [`RateLimit::retry_after`] or [`RateLimit::reset`].
     #[error("rate limited by Oura (429){}", rate_limit_suffix(.rate_limit))]
     RateLimited {
-        /// What the rate-limit headers said.
-        rate_limit: RateLimit,
+        /// What the rate-limit headers said (boxed: it is the largest part of the error).
+        rate_limit: Box<RateLimit>,
         /// Oura's `x-trace-id`.
         trace_id: Option<String>,
     },
@@ -193,7 +193,7 @@ impl Error {
                 trace_id,
             },
             429 => Error::RateLimited {
-                rate_limit: RateLimit::from_headers(headers),
+                rate_limit: Box::new(RateLimit::from_headers(headers)),
                 trace_id,
             },
             500..=599 => Error::Server {

@@ -97,7 +97,7 @@ mod tests {
             ..RateLimit::default()
         };
         Error::RateLimited {
-            rate_limit,
+            rate_limit: Box::new(rate_limit),
             trace_id: None,
         }
     }
