@@ -224,8 +224,5 @@ impl Drop for Emulator {
         if let Some(task) = self.task.take() {
             task.abort();
         }
-        for handle in lock(&self.state.background).drain(..) {
-            handle.abort();
-        }
     }
 }

@@ -140,7 +140,6 @@ pub(crate) struct State {
     pub fault_counter: AtomicU64,
     pub cursor_key: Vec<u8>,
     pub http: reqwest::Client,
-    pub background: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl State {
@@ -180,7 +179,6 @@ impl State {
             counter: AtomicU64::new(0),
             fault_counter: AtomicU64::new(0),
             http,
-            background: Mutex::new(Vec::new()),
         }
     }
 
