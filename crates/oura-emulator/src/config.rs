@@ -95,8 +95,8 @@ impl Faults {
 /// [`start`](EmulatorConfig::start).
 ///
 /// Every setting has a default, so `EmulatorConfig::default().start().await` serves two users
-/// with two years of data each.
-#[derive(Clone, Debug)]
+/// with two years of data each. `Debug` does not show the client secret.
+#[derive(Clone)]
 pub struct EmulatorConfig {
     pub(crate) seed: u64,
     pub(crate) users: usize,
@@ -117,6 +117,31 @@ pub struct EmulatorConfig {
     pub(crate) allow_remote_callbacks: bool,
     pub(crate) max_heartrate_days: i64,
     pub(crate) bind: SocketAddr,
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("seed", &self.seed)
+            .field("users", &self.users)
+            .field("history_days", &self.history_days)
+            .field("today", &self.today)
+            .field("page_size", &self.page_size)
+            .field("time_series_page_size", &self.time_series_page_size)
+            .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
+            .field("route_faults", &self.route_faults)
+            .field("require_user_agent", &self.require_user_agent)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("webhook_lifetime", &self.webhook_lifetime)
+            .field("webhook_retries", &self.webhook_retries)
+            .field("webhook_retry_delay", &self.webhook_retry_delay)
+            .field("allow_remote_callbacks", &self.allow_remote_callbacks)
+            .field("bind", &self.bind)
+            .finish()
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -287,6 +312,13 @@ mod tests {
         assert_eq!(limit, RateLimit::new(10, Duration::from_secs(2)));
         assert!("10".parse::<RateLimit>().is_err());
         assert!("10/0".parse::<RateLimit>().is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_client_secret() {
+        let shown = format!("{:?}", EmulatorConfig::new().client("id", "very-secret"));
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]

@@ -63,7 +63,6 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// A running emulator; stops when dropped (or with [`shutdown`](Emulator::shutdown)).
-#[derive(Debug)]
 pub struct Emulator {
     state: Arc<State>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -213,6 +212,17 @@ impl Emulator {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    /// Shows where it listens and what it serves, never tokens or secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url())
+            .field("users", &self.users())
+            .field("config", &self.state.config)
+            .finish_non_exhaustive()
     }
 }
 
