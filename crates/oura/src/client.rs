@@ -37,8 +37,8 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
 enum Auth {
     /// The sandbox needs no token.
     None,
-    /// A personal access token or an OAuth access token used as is.
-    Bearer(Secret),
+    /// A personal access token or an OAuth access token used as is, as its (sensitive) header.
+    Bearer(HeaderValue),
     /// Tokens that renew themselves.
     Source(Arc<dyn TokenSource>),
 }
@@ -68,6 +68,7 @@ struct Inner {
     auth: Auth,
     sandbox: bool,
     user_agent: HeaderValue,
+    /// Set per request only when the caller supplied the reqwest client.
     timeout: Option<Duration>,
     retry: RetryPolicy,
     last_rate_limit: Mutex<Option<RateLimit>>,
@@ -161,7 +162,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let auth = match (self.token_source, self.token, self.sandbox) {
             (Some(source), _, _) => Auth::Source(source),
-            (None, Some(token), _) => Auth::Bearer(token),
+            (None, Some(token), _) => Auth::Bearer(bearer_header(&token)?),
             (None, None, true) => Auth::None,
             (None, None, false) => {
                 return Err(Error::InvalidInput(
@@ -181,12 +182,18 @@ impl ClientBuilder {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::InvalidInput(format!("base URL must be http(s): {base_url:?}")));
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-                .build()
-                .map_err(Error::Transport)?,
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        // Our own reqwest client carries the timeout; a caller-supplied one gets it per request.
+        let (http, per_request_timeout) = match self.http {
+            Some(http) => (http, Some(timeout)),
+            None => {
+                let http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                    .timeout(timeout)
+                    .build()
+                    .map_err(Error::Transport)?;
+                (http, None)
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -195,12 +202,33 @@ impl ClientBuilder {
                 auth,
                 sandbox: self.sandbox,
                 user_agent,
-                timeout: Some(self.timeout.unwrap_or(Duration::from_secs(30))),
+                timeout: per_request_timeout,
                 retry: self.retry.unwrap_or_default(),
                 last_rate_limit: Mutex::new(None),
             }),
         })
     }
+}
+
+/// The `Authorization` header of a user request, and the token it carries when the token can
+/// be refreshed (to tell the source which one was rejected).
+struct Bearer {
+    header: HeaderValue,
+    token: Option<Secret>,
+}
+
+impl Bearer {
+    fn from_token(token: Secret) -> Result<Self> {
+        Ok(Bearer { header: bearer_header(&token)?, token: Some(token) })
+    }
+}
+
+/// `Bearer <token>`, marked sensitive so that it never shows in `Debug` or logs.
+fn bearer_header(token: &Secret) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| Error::InvalidInput("the token is not a valid header value".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// Who a request authenticates as.
@@ -319,11 +347,8 @@ impl Client {
     pub fn api_sys(&self) -> Result<oura_api_sys::Client> {
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Auth::Bearer(token) = &self.inner.auth {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| Error::InvalidInput("the token is not a valid header value".into()))?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        if let Auth::Bearer(header) = &self.inner.auth {
+            headers.insert(AUTHORIZATION, header.clone());
         }
         let http = reqwest::Client::builder()
             .default_headers(headers)
@@ -366,24 +391,25 @@ impl Client {
         matches!((auth, &self.inner.auth), (As::User, Auth::Source(_)))
     }
 
-    async fn current_token(&self, auth: As<'_>) -> Result<Option<Secret>> {
+    async fn current_token(&self, auth: As<'_>) -> Result<Option<Bearer>> {
         match (auth, &self.inner.auth) {
             (As::App { .. }, _) | (As::User, Auth::None) => Ok(None),
-            (As::User, Auth::Bearer(token)) => Ok(Some(token.clone())),
-            (As::User, Auth::Source(source)) => source.token().await.map(Some),
+            (As::User, Auth::Bearer(header)) => Ok(Some(Bearer { header: header.clone(), token: None })),
+            (As::User, Auth::Source(source)) => Bearer::from_token(source.token().await?).map(Some),
         }
     }
 
-    async fn refresh_token(&self, rejected: Option<&Secret>) -> Result<Secret> {
-        match (&self.inner.auth, rejected) {
-            (Auth::Source(source), Some(rejected)) => source.refresh(rejected).await,
-            (Auth::Source(source), None) => source.token().await,
-            _ => Err(Error::Auth("this client has no way to refresh its token".into())),
-        }
+    async fn refresh_token(&self, rejected: Option<&Bearer>) -> Result<Bearer> {
+        let token = match (&self.inner.auth, rejected.and_then(|b| b.token.as_ref())) {
+            (Auth::Source(source), Some(rejected)) => source.refresh(rejected).await?,
+            (Auth::Source(source), None) => source.token().await?,
+            _ => return Err(Error::Auth("this client has no way to refresh its token".into())),
+        };
+        Bearer::from_token(token)
     }
 
     /// One attempt, in its own tracing span.
-    async fn attempt(&self, request: &ApiRequest<'_>, token: Option<&Secret>, attempt: u32) -> Result<ApiResponse> {
+    async fn attempt(&self, request: &ApiRequest<'_>, token: Option<&Bearer>, attempt: u32) -> Result<ApiResponse> {
         let span = tracing::info_span!(
             "oura.request",
             method = %request.method,
@@ -407,7 +433,7 @@ impl Client {
         result
     }
 
-    async fn send_once(&self, request: &ApiRequest<'_>, token: Option<&Secret>) -> Result<ApiResponse> {
+    async fn send_once(&self, request: &ApiRequest<'_>, token: Option<&Bearer>) -> Result<ApiResponse> {
         let url = format!("{}{}", self.inner.base_url, request.path);
         let mut builder = self
             .inner
@@ -423,10 +449,7 @@ impl Client {
         match request.auth {
             As::User => {
                 if let Some(token) = token {
-                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                        .map_err(|_| Error::InvalidInput("the token is not a valid header value".into()))?;
-                    value.set_sensitive(true);
-                    builder = builder.header(AUTHORIZATION, value);
+                    builder = builder.header(AUTHORIZATION, token.header.clone());
                 }
             }
             As::App {
@@ -449,7 +472,8 @@ impl Client {
             .await
             .map_err(|err| Error::Transport(err.without_url()))?;
         let status = response.status();
-        let headers = response.headers().clone();
+        let mut response = response;
+        let headers = std::mem::take(response.headers_mut());
         let body = response
             .bytes()
             .await
@@ -477,7 +501,7 @@ mod tests {
         let client = Client::new("very-secret-token").expect("client");
         let debug = format!("{client:?}");
         assert!(!debug.contains("very-secret-token"), "{debug}");
-        assert!(debug.contains("[redacted]"), "{debug}");
+        assert!(debug.contains("Sensitive"), "{debug}");
         let builder = format!("{:?}", Client::builder().token("very-secret-token"));
         assert!(!builder.contains("very-secret-token"), "{builder}");
     }
