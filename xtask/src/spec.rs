@@ -250,6 +250,27 @@ mod tests {
         }
     }
 
+    /// The crates' version says which spec they were built from: `0.1.0+oura.<label>`.
+    #[test]
+    fn crate_version_names_the_committed_spec() {
+        let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).expect("Cargo.toml");
+        let version = manifest
+            .split("[workspace.package]")
+            .nth(1)
+            .and_then(|section| section.lines().find_map(|l| l.trim().strip_prefix("version = ")))
+            .map(|v| v.trim_matches('"').to_owned())
+            .expect("workspace version");
+        let provenance: Provenance =
+            serde_json::from_str(&std::fs::read_to_string(provenance_path()).expect("provenance")).expect("json");
+        let label: String =
+            provenance.version.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '.' }).collect();
+        assert_eq!(
+            version.split_once('+').map(|(_, meta)| meta),
+            Some(format!("oura.{label}").as_str()),
+            "after `spec fetch`, set the workspace version's build metadata to the spec label"
+        );
+    }
+
     #[test]
     fn version_labels_come_from_file_names() {
         assert_eq!(version_label("../shared/oura/openapi/openapi-1.35.json", "x"), "1.35");
