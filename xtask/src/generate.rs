@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, UnknownPolicy};
 use serde_json::Value;
 
 use crate::workspace_root;
@@ -87,6 +87,14 @@ pub fn generate_file(spec: &Value) -> Result<String> {
         // positional style would take an alphabetical list of `Option`s. Measured in the note.
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
+        // No hook traits to implement: the facade configures the reqwest client instead.
+        .with_hooks(HooksMode::Optional)
+        // Objects with free-form properties (none in Oura's models today) as std maps.
+        .with_map_type("::std::collections::HashMap")
+        // `x-rust-type` extensions (Oura uses none) are ignored: types come from the schemas.
+        .with_unknown_crates(UnknownPolicy::Generate)
+        // Only `Client::new` applies it; the facade passes its own client to `new_with_client`.
+        .with_timeout(30)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
         // Dates and times keep the offset Oura sends (typify's default is `DateTime<Utc>`).

@@ -7649,7 +7649,7 @@ impl Client {
     pub fn new(baseurl: &str) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
+            let dur = ::std::time::Duration::from_secs(30u64);
             reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]

@@ -210,6 +210,19 @@ impl ClientBuilder {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub(crate) fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// The `Authorization` header of a user request, and the token it carries when the token can
 /// be refreshed (to tell the source which one was rejected).
 struct Bearer {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::{ApiRequest, Client};
+use crate::client::{ApiRequest, Client, encode_path_segment};
 use crate::error::{Error, Result};
 use crate::models;
 use crate::paginate::{self, Locate, Page};
@@ -361,18 +361,6 @@ fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Positio
     chrono::DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode_path_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
 
 /// Keeps the stream type nameable in signatures.
 pub type DocumentStream<T> = BoxStream<'static, Result<T>>;

@@ -59,15 +59,4 @@ pub use verify::{
 /// The (event type, data type) pair a subscription is for.
 pub type SubscriptionKey = (crate::models::WebhookOperation, crate::models::ExtApiV2DataType);
 
-/// Percent-encodes everything but RFC 3986's unreserved characters, for ids in paths.
-fn encode_path_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+use crate::client::encode_path_segment;
