@@ -171,7 +171,7 @@ pub(crate) enum Keep {
     },
 }
 
-/// Where a document lies in time: what [`Keep`] compares.
+/// Where a document lies in time: what decides whether it is inside a range.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Position {
     /// A day collection's day.
