@@ -262,8 +262,11 @@ mod tests {
             .expect("workspace version");
         let provenance: Provenance =
             serde_json::from_str(&std::fs::read_to_string(provenance_path()).expect("provenance")).expect("json");
-        let label: String =
-            provenance.version.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '.' }).collect();
+        let label: String = provenance
+            .version
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
+            .collect();
         assert_eq!(
             version.split_once('+').map(|(_, meta)| meta),
             Some(format!("oura.{label}").as_str()),

@@ -21,7 +21,8 @@ use oura::models::{DailyReadiness, MultiDocumentResponsePublicDailyReadiness};
 use oura::{Client, DateRange, DateTimeRange, RetryPolicy};
 
 fn shared_page() -> Vec<u8> {
-    let dir = std::env::var("OURA_SHARED").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").into());
+    let dir =
+        std::env::var("OURA_SHARED").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").into());
     let path = format!("{dir}/oura/recorded/multiple_daily_readiness_invalid_arguments.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err} (set OURA_SHARED)"));
     let exchange: serde_json::Value = serde_json::from_str(&text).expect("recorded exchange");
@@ -59,8 +60,13 @@ async fn heartrate_page(Query(query): Query<PageQuery>) -> ([(&'static str, &'st
         if i > 0 {
             body.push(',');
         }
-        let at = chrono::DateTime::from_timestamp((base + i) as i64, 0).expect("time").to_rfc3339();
-        body.push_str(&format!("{{\"bpm\":{},\"source\":\"awake\",\"timestamp\":\"{at}\"}}", 50 + i % 60));
+        let at = chrono::DateTime::from_timestamp((base + i) as i64, 0)
+            .expect("time")
+            .to_rfc3339();
+        body.push_str(&format!(
+            "{{\"bpm\":{},\"source\":\"awake\",\"timestamp\":\"{at}\"}}",
+            50 + i % 60
+        ));
     }
     body.push(']');
     if page + 1 < PAGES {
@@ -119,7 +125,13 @@ async fn overhead(http: &reqwest::Client, root: &str, range: DateRange) -> (f64,
     let fetch_facade = || async {
         let started = Instant::now();
         for _ in 0..per_round {
-            let first = client.daily_readiness().pages(range).try_next().await.expect("page").expect("one page");
+            let first = client
+                .daily_readiness()
+                .pages(range)
+                .try_next()
+                .await
+                .expect("page")
+                .expect("one page");
             black_box(first.data.len());
         }
         started.elapsed()
@@ -167,7 +179,10 @@ async fn main() {
     let base = serve(Arc::clone(&page)).await;
     let http = reqwest::Client::new();
     let range = DateRange::parse("2020-01-01", "2030-01-01").expect("range");
-    for (label, root) in [("a 50-document page", format!("{base}/small")), ("the 773 KB page", base.clone())] {
+    for (label, root) in [
+        ("a 50-document page", format!("{base}/small")),
+        ("the 773 KB page", base.clone()),
+    ] {
         let (facade_ms, plain_ms, n) = overhead(&http, &root, range).await;
         println!("per request, {label} ({n} requests each, local server, interleaved)");
         println!("  facade                 {facade_ms:>8.3} ms");
@@ -217,6 +232,10 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     for (count, (rss, peak)) in checkpoints {
-        println!("  after {count:>9} samples: rss {:>6.1} MiB, peak {:>6.1} MiB", rss as f64 / 1024.0, peak as f64 / 1024.0);
+        println!(
+            "  after {count:>9} samples: rss {:>6.1} MiB, peak {:>6.1} MiB",
+            rss as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
     }
 }

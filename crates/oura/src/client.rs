@@ -232,7 +232,10 @@ struct Bearer {
 
 impl Bearer {
     fn from_token(token: Secret) -> Result<Self> {
-        Ok(Bearer { header: bearer_header(&token)?, token: Some(token) })
+        Ok(Bearer {
+            header: bearer_header(&token)?,
+            token: Some(token),
+        })
     }
 }
 
@@ -407,7 +410,10 @@ impl Client {
     async fn current_token(&self, auth: As<'_>) -> Result<Option<Bearer>> {
         match (auth, &self.inner.auth) {
             (As::App { .. }, _) | (As::User, Auth::None) => Ok(None),
-            (As::User, Auth::Bearer(header)) => Ok(Some(Bearer { header: header.clone(), token: None })),
+            (As::User, Auth::Bearer(header)) => Ok(Some(Bearer {
+                header: header.clone(),
+                token: None,
+            })),
             (As::User, Auth::Source(source)) => Bearer::from_token(source.token().await?).map(Some),
         }
     }

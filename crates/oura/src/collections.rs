@@ -361,6 +361,5 @@ fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Positio
     chrono::DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
 }
 
-
 /// Keeps the stream type nameable in signatures.
 pub type DocumentStream<T> = BoxStream<'static, Result<T>>;
