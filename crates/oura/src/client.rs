@@ -291,6 +291,8 @@ pub(crate) struct ApiResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The rate-limit headers, when the response had any.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl ApiResponse {
@@ -497,14 +499,19 @@ impl Client {
             .bytes()
             .await
             .map_err(|err| Error::Transport(err.without_url()))?;
-        let rate_limit = RateLimit::from_headers(&headers);
-        if !rate_limit.is_empty()
+        let rate_limit = Some(RateLimit::from_headers(&headers)).filter(|r| !r.is_empty());
+        if let Some(rate_limit) = &rate_limit
             && let Ok(mut last) = self.inner.last_rate_limit.lock()
         {
-            *last = Some(rate_limit);
+            *last = Some(rate_limit.clone());
         }
         if status.is_success() {
-            Ok(ApiResponse { status, headers, body })
+            Ok(ApiResponse {
+                status,
+                headers,
+                body,
+                rate_limit,
+            })
         } else {
             Err(Error::from_response(status, &headers, &body))
         }

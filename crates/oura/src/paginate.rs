@@ -93,11 +93,10 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
         }
         let mut data = wire.data;
         data.retain(|doc| keep.keeps((state.locate)(doc)));
-        let rate_limit = Some(RateLimit::from_headers(&response.headers)).filter(|r| !r.is_empty());
         let page = Page {
             data,
             next_token: state.token.clone(),
-            rate_limit,
+            rate_limit: response.rate_limit,
         };
         Ok(Some((page, state)))
     })
