@@ -1,0 +1,723 @@
+//! `oura export`: every collection into one file each, fetched concurrently within the rate
+//! limit, incrementally (the state file says where the last run ended) and atomically (each
+//! flush replaces the file by rename, so an interrupted run loses nothing already written).
+//!
+//! Work is split into units: one per day collection (its pages follow each other) and one per
+//! 30-day window of a time series. Units run concurrently; a writer thread receives their pages
+//! and, per collection, commits only the contiguous prefix of its units, in order, so the state
+//! never claims a position past a gap.
+
+mod state;
+mod store;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, FixedOffset, Local, NaiveDate};
+use futures::StreamExt as _;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+
+use crate::catalog::{self, COLLECTIONS, Collection, Kind};
+use crate::cli::{ExportArgs, Format, Global};
+use crate::failure::{Failure, code, from_oura};
+use crate::pace::{self, Pacer};
+use crate::session;
+use state::{Entry, State};
+use store::{FileFormat, Merged};
+
+/// The first day asked for when nothing tells an earlier one (no ring configuration visible).
+const FALLBACK_SINCE: &str = "2015-01-01";
+/// Rows buffered for a collection before they are flushed even though more are coming.
+const FLUSH_ROWS: usize = 50_000;
+
+/// Runs `oura export`.
+pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let format = match global.format {
+        None | Some(Format::Ndjson) => FileFormat::Ndjson,
+        Some(Format::Csv) => FileFormat::Csv,
+        Some(other) => {
+            return Err(Failure::usage(format!(
+                "export writes ndjson or csv files, not {other:?}: use --format ndjson or --format csv"
+            )));
+        }
+    };
+    let collections = select(&args.collections)?;
+    let since = args.since.as_deref().map(oura::parse_date).transpose()?;
+    let dir = args.out.clone();
+    std::fs::create_dir_all(&dir).map_err(|err| Failure::io(format!("cannot create {}", dir.display()), &err))?;
+    store::remove_stale_temporaries(&dir).map_err(|err| Failure::io(format!("cannot read {}", dir.display()), &err))?;
+    let state = State::load(&dir)
+        .map_err(|err| Failure::io(format!("cannot read the export state in {}", dir.display()), &err))?;
+
+    let session = session::open(global).await?;
+    let client = session.client.clone();
+    let pacer = Arc::new(Pacer::new());
+    let today = Local::now().date_naive();
+    let now = Local::now().fixed_offset();
+
+    let file_of = |c: &Collection| format.file_name(c);
+    let last_of = |c: &Collection| state.files.get(&file_of(c)).and_then(|e| e.last.clone());
+    let needs_default = since.is_none()
+        && collections
+            .iter()
+            .any(|c| c.kind != Kind::Whole && last_of(c).is_none());
+    let mut prefetched_rings = None;
+    let mut default_since = None;
+    if needs_default || collections.iter().any(|c| c.kind == Kind::Whole) {
+        let ring = catalog::find("ring_configuration")?;
+        let fetched = fetch_all(&client, &pacer, &ring).await;
+        if let Err(err) = &fetched
+            && from_oura(err).code == code::AUTH
+        {
+            return Err(from_oura(err));
+        }
+        if needs_default {
+            default_since = Some(
+                earliest_setup(fetched.as_ref().ok())
+                    .unwrap_or_else(|| NaiveDate::parse_from_str(FALLBACK_SINCE, "%Y-%m-%d").unwrap_or(today)),
+            );
+        }
+        prefetched_rings = Some(fetched);
+    }
+
+    // Plan the units.
+    let mut units = Vec::new();
+    let mut sinks = Vec::new();
+    for (slot, collection) in collections.iter().enumerate() {
+        let file = file_of(collection);
+        let entry = state.files.get(&file);
+        let start = since.map(Start::Day).or_else(|| {
+            entry
+                .and_then(|e| e.last.as_deref())
+                .and_then(Start::parse)
+        });
+        let start = start.or(default_since.map(Start::Day)).unwrap_or(Start::Day(today));
+        let planned = plan(slot, collection, start, today, now);
+        sinks.push(Sink::new(*collection, file, planned.len(), entry));
+        units.extend(planned);
+    }
+    // Long chains first (day collections page through their whole range), then the time
+    // series windows in time order, so that every collection's prefix advances.
+    units.sort_by_key(|u| (u.kind_rank(), u.index, u.slot));
+
+    let progress = Progress::new(&collections, &units);
+    let (tx, rx) = mpsc::channel::<Event>();
+    let writer = {
+        let dir = dir.clone();
+        std::thread::spawn(move || write_loop(&dir, format, state, sinks, &rx))
+    };
+    if let Some(Ok(docs)) = &prefetched_rings
+        && let Some(slot) = collections.iter().position(|c| c.kind == Kind::Whole)
+    {
+        // Already fetched: no second request.
+        let _ = tx.send(Event::Rows {
+            slot,
+            unit: 0,
+            docs: docs.clone(),
+        });
+        let _ = tx.send(Event::Done {
+            slot,
+            unit: 0,
+            result: Ok(()),
+        });
+        progress.unit_done(slot, docs.len(), 1);
+        units.retain(|u| u.slot != slot);
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let context = Arc::new(Context {
+        client,
+        pacer: Arc::clone(&pacer),
+        failed: collections.iter().map(|_| AtomicBool::new(false)).collect(),
+        stop: Arc::clone(&stop),
+        progress: progress.clone(),
+    });
+    let concurrency = usize::from(args.concurrency);
+    let work = futures::stream::iter(units.into_iter().map(|unit| {
+        let context = Arc::clone(&context);
+        let tx = tx.clone();
+        tokio::spawn(async move { run_unit(&context, unit, &tx).await })
+    }))
+    .buffer_unordered(concurrency)
+    .for_each(|_| async {});
+    let interrupted = tokio::select! {
+        () = work => false,
+        _ = tokio::signal::ctrl_c() => true,
+    };
+    stop.store(true, Ordering::SeqCst);
+    let _ = tx.send(Event::Finish);
+    drop(tx);
+    let reports = tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| Failure::new(code::GENERAL, "the export's writer failed; please report it"))?;
+    progress.finish();
+    summarize(&dir, &reports, &pacer, started, interrupted)
+}
+
+/// The collections to export: those named, or all.
+fn select(names: &[String]) -> Result<Vec<Collection>, Failure> {
+    if names.is_empty() {
+        return Ok(COLLECTIONS.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let collection = catalog::find(name)?;
+        if !chosen.contains(&collection) {
+            chosen.push(collection);
+        }
+    }
+    // Keep the catalog's order, whatever the order given.
+    chosen.sort_by_key(|c| COLLECTIONS.iter().position(|k| k == c));
+    Ok(chosen)
+}
+
+/// Every document of a collection, paced (for the ring configurations fetched up front).
+async fn fetch_all(client: &oura::Client, pacer: &Pacer, collection: &Collection) -> oura::Result<Vec<Value>> {
+    let mut pages = catalog::pages(client, collection.route, None, None)?;
+    let mut docs = Vec::new();
+    loop {
+        pacer.acquire().await;
+        let next = pages.next().await;
+        match &next {
+            Some(Ok(page)) => pacer.done(page.rate_limit.as_ref()),
+            Some(Err(err)) => pacer.done(pace::of_error(err)),
+            None => pacer.done(None),
+        }
+        match next {
+            None => return Ok(docs),
+            Some(Err(err)) => return Err(err),
+            Some(Ok(page)) => docs.extend(page.data),
+        }
+    }
+}
+
+/// The day the user's first ring was set up.
+fn earliest_setup(rings: Option<&Vec<Value>>) -> Option<NaiveDate> {
+    rings?
+        .iter()
+        .filter_map(|ring| ring.get("set_up_at")?.as_str())
+        .filter_map(|at| DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.date_naive())
+        .min()
+}
+
+/// Where a collection's fetch starts.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    Day(NaiveDate),
+    Instant(DateTime<FixedOffset>),
+}
+
+impl Start {
+    fn parse(text: &str) -> Option<Start> {
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some(Start::Day(day));
+        }
+        DateTime::parse_from_rfc3339(text).ok().map(Start::Instant)
+    }
+}
+
+/// One piece of work: a range of one collection, fetched page after page.
+#[derive(Debug, Clone)]
+struct Unit {
+    slot: usize,
+    index: usize,
+    collection: Collection,
+    start: Option<String>,
+    end: Option<String>,
+    from_day: NaiveDate,
+    days: u64,
+}
+
+impl Unit {
+    fn kind_rank(&self) -> u8 {
+        match self.collection.kind {
+            Kind::Days | Kind::Whole => 0,
+            Kind::Series => 1,
+        }
+    }
+}
+
+/// The units of one collection, in time order.
+fn plan(slot: usize, collection: &Collection, start: Start, today: NaiveDate, now: DateTime<FixedOffset>) -> Vec<Unit> {
+    let unit = |index, start, end, from_day: NaiveDate, to_day: NaiveDate| Unit {
+        slot,
+        index,
+        collection: *collection,
+        start,
+        end,
+        from_day,
+        days: u64::try_from((to_day - from_day).num_days() + 1).unwrap_or(1).max(1),
+    };
+    match collection.kind {
+        Kind::Whole => vec![unit(0, None, None, today, today)],
+        Kind::Days => {
+            let first = match start {
+                Start::Day(day) => day,
+                Start::Instant(at) => at.date_naive(),
+            };
+            if first > today {
+                return Vec::new();
+            }
+            vec![unit(0, Some(first.to_string()), Some(today.to_string()), first, today)]
+        }
+        Kind::Series => {
+            let mut from = match start {
+                Start::Instant(at) => at,
+                Start::Day(day) => day
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(*now.offset()).single())
+                    .unwrap_or(now),
+            };
+            let mut units = Vec::new();
+            while from < now {
+                let to = (from + oura::DateTimeRange::MAX_WINDOW).min(now);
+                // Windows meet without overlapping: each ends a second before the next starts.
+                let end = if to < now { to - Duration::seconds(1) } else { to };
+                units.push(unit(
+                    units.len(),
+                    Some(from.to_rfc3339()),
+                    Some(end.to_rfc3339()),
+                    from.date_naive(),
+                    end.date_naive(),
+                ));
+                from = to;
+            }
+            units
+        }
+    }
+}
+
+/// What the fetching tasks share.
+struct Context {
+    client: oura::Client,
+    pacer: Arc<Pacer>,
+    failed: Vec<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    progress: Progress,
+}
+
+/// What the fetching tasks tell the writer.
+enum Event {
+    Rows {
+        slot: usize,
+        unit: usize,
+        docs: Vec<Value>,
+    },
+    Done {
+        slot: usize,
+        unit: usize,
+        result: Result<(), Failure>,
+    },
+    Finish,
+}
+
+async fn run_unit(context: &Context, unit: Unit, tx: &mpsc::Sender<Event>) {
+    let slot = unit.slot;
+    if context.failed[slot].load(Ordering::SeqCst) {
+        return;
+    }
+    let fail = |failure: Failure| {
+        context.failed[slot].store(true, Ordering::SeqCst);
+        let _ = tx.send(Event::Done {
+            slot,
+            unit: unit.index,
+            result: Err(failure),
+        });
+    };
+    let mut pages = match catalog::pages(
+        &context.client,
+        unit.collection.route,
+        unit.start.as_deref(),
+        unit.end.as_deref(),
+    ) {
+        Ok(pages) => pages,
+        Err(err) => return fail(from_oura(&err)),
+    };
+    let mut shown_days = 0;
+    loop {
+        if context.stop.load(Ordering::SeqCst) || context.failed[slot].load(Ordering::SeqCst) {
+            return;
+        }
+        context.pacer.acquire().await;
+        let next = pages.next().await;
+        match &next {
+            Some(Ok(page)) => context.pacer.done(page.rate_limit.as_ref()),
+            Some(Err(err)) => context.pacer.done(pace::of_error(err)),
+            None => context.pacer.done(None),
+        }
+        match next {
+            None => break,
+            Some(Err(err)) => return fail(from_oura(&err)),
+            Some(Ok(page)) => {
+                let reached = page
+                    .data
+                    .last()
+                    .and_then(|doc| unit.collection.position_of(doc))
+                    .and_then(|p| NaiveDate::parse_from_str(p.get(..10)?, "%Y-%m-%d").ok())
+                    .map_or(0, |day| {
+                        u64::try_from((day - unit.from_day).num_days() + 1).unwrap_or(0)
+                    })
+                    .min(unit.days);
+                let advance = reached.saturating_sub(shown_days);
+                shown_days += advance;
+                context.progress.advance(slot, page.data.len(), advance);
+                let last_page = page.next_token.is_none();
+                let _ = tx.send(Event::Rows {
+                    slot,
+                    unit: unit.index,
+                    docs: page.data,
+                });
+                // A unit is one window: a page without a next token is its last.
+                if last_page {
+                    break;
+                }
+            }
+        }
+    }
+    context.progress.advance(slot, 0, unit.days - shown_days);
+    let _ = tx.send(Event::Done {
+        slot,
+        unit: unit.index,
+        result: Ok(()),
+    });
+}
+
+/// One collection's file, as the writer sees it.
+struct Sink {
+    collection: Collection,
+    file: String,
+    units: usize,
+    head: usize,
+    pending: BTreeMap<usize, Vec<Value>>,
+    done: BTreeSet<usize>,
+    buffer: Vec<Value>,
+    failed_at: Option<usize>,
+    failure: Option<Failure>,
+    merged: Merged,
+    documents: u64,
+    last: Option<String>,
+}
+
+impl Sink {
+    fn new(collection: Collection, file: String, units: usize, entry: Option<&Entry>) -> Self {
+        Sink {
+            collection,
+            file,
+            units,
+            head: 0,
+            pending: BTreeMap::new(),
+            done: BTreeSet::new(),
+            buffer: Vec::new(),
+            failed_at: None,
+            failure: None,
+            merged: Merged::default(),
+            documents: entry.map_or(0, |e| e.documents),
+            last: entry.and_then(|e| e.last.clone()),
+        }
+    }
+
+    fn accepts(&self, unit: usize) -> bool {
+        self.failed_at.is_none_or(|at| unit < at)
+    }
+
+    fn rows(&mut self, unit: usize, docs: Vec<Value>) {
+        if !self.accepts(unit) {
+            return;
+        }
+        if unit == self.head {
+            self.buffer.extend(docs);
+        } else {
+            self.pending.entry(unit).or_default().extend(docs);
+        }
+    }
+
+    fn done(&mut self, unit: usize, result: Result<(), Failure>) {
+        if !self.accepts(unit) {
+            return;
+        }
+        match result {
+            Ok(()) => {
+                self.done.insert(unit);
+                while self.done.remove(&self.head) {
+                    self.head += 1;
+                    if let Some(rows) = self.pending.remove(&self.head) {
+                        self.buffer.extend(rows);
+                    }
+                }
+            }
+            Err(failure) => {
+                self.failed_at = Some(unit);
+                self.failure = Some(failure);
+                self.pending.retain(|&u, _| u < unit);
+                self.done.retain(|&u| u < unit);
+            }
+        }
+    }
+
+    fn wants_flush(&self) -> bool {
+        !self.buffer.is_empty()
+            && (self.buffer.len() >= FLUSH_ROWS || self.head >= self.units || self.failed_at == Some(self.head))
+    }
+
+    /// Merges the buffer into the file and records the new position.
+    fn flush(&mut self, dir: &Path, format: FileFormat, state: &mut State) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.buffer);
+        match store::merge(dir, &self.file, format, &self.collection, &batch) {
+            Ok(merged) => {
+                self.merged.added += merged.added;
+                self.merged.updated += merged.updated;
+                self.merged.unchanged += merged.unchanged;
+                self.documents = merged.total;
+                let newest = batch
+                    .iter()
+                    .filter_map(|doc| self.collection.position_of(doc))
+                    .fold(None, later);
+                if let Some(newest) = newest {
+                    self.last = later(self.last.as_deref(), newest).map(str::to_owned);
+                }
+                state.files.insert(
+                    self.file.clone(),
+                    Entry {
+                        collection: self.collection.route.to_owned(),
+                        last: self.last.clone(),
+                        documents: self.documents,
+                        updated_at: Local::now().to_rfc3339(),
+                    },
+                );
+                if let Err(err) = state.save(dir) {
+                    self.fail_io("cannot write the export state", &err);
+                }
+            }
+            Err(err) => self.fail_io(&format!("cannot write {}", dir.join(&self.file).display()), &err),
+        }
+    }
+
+    fn fail_io(&mut self, what: &str, err: &std::io::Error) {
+        self.failed_at = Some(self.head.min(self.failed_at.unwrap_or(usize::MAX)));
+        self.failure.get_or_insert_with(|| Failure::io(what, err));
+        self.pending.clear();
+    }
+}
+
+/// The later of two positions (days or instants); text that does not parse loses.
+fn later<'a>(a: Option<&'a str>, b: &'a str) -> Option<&'a str> {
+    let Some(a) = a else { return Some(b) };
+    let key = |text: &str| -> Option<DateTime<FixedOffset>> {
+        DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()?
+                .and_hms_opt(0, 0, 0)?
+                .and_local_timezone(FixedOffset::east_opt(0)?)
+                .single()
+        })
+    };
+    match (key(a), key(b)) {
+        (Some(x), Some(y)) if y > x => Some(b),
+        (None, Some(_)) => Some(b),
+        _ => Some(a),
+    }
+}
+
+/// What the export did to one collection.
+struct Report {
+    collection: Collection,
+    file: String,
+    merged: Merged,
+    documents: u64,
+    failure: Option<Failure>,
+}
+
+fn write_loop(
+    dir: &Path,
+    format: FileFormat,
+    mut state: State,
+    mut sinks: Vec<Sink>,
+    rx: &mpsc::Receiver<Event>,
+) -> Vec<Report> {
+    while let Ok(event) = rx.recv() {
+        let slot = match event {
+            Event::Rows { slot, unit, docs } => {
+                sinks[slot].rows(unit, docs);
+                slot
+            }
+            Event::Done { slot, unit, result } => {
+                sinks[slot].done(unit, result);
+                slot
+            }
+            Event::Finish => break,
+        };
+        if sinks[slot].wants_flush() {
+            sinks[slot].flush(dir, format, &mut state);
+        }
+    }
+    // The end, or an interruption: commit what is in order.
+    for sink in &mut sinks {
+        sink.flush(dir, format, &mut state);
+    }
+    sinks
+        .into_iter()
+        .map(|sink| Report {
+            collection: sink.collection,
+            file: sink.file,
+            merged: sink.merged,
+            documents: sink.documents,
+            failure: sink.failure,
+        })
+        .collect()
+}
+
+/// A progress bar per collection, drawn on a terminal only.
+#[derive(Clone)]
+struct Progress {
+    multi: MultiProgress,
+    bars: Arc<Vec<ProgressBar>>,
+}
+
+impl Progress {
+    fn new(collections: &[Collection], units: &[Unit]) -> Self {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let style = ProgressStyle::with_template("{prefix:>24} [{bar:30}] {percent:>3}% {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let bars = collections
+            .iter()
+            .enumerate()
+            .map(|(slot, collection)| {
+                let days: u64 = units.iter().filter(|u| u.slot == slot).map(|u| u.days).sum();
+                let bar = multi.add(ProgressBar::new(days.max(1)));
+                bar.set_style(style.clone());
+                bar.set_prefix(collection.route);
+                bar.set_message("0 documents");
+                if days == 0 {
+                    bar.finish_with_message("up to date");
+                }
+                bar
+            })
+            .collect();
+        Progress {
+            multi,
+            bars: Arc::new(bars),
+        }
+    }
+
+    fn advance(&self, slot: usize, docs: usize, days: u64) {
+        if let Some(bar) = self.bars.get(slot) {
+            bar.inc(days);
+            if docs > 0 {
+                let count = bar
+                    .message()
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+                bar.set_message(format!("{} documents", count + docs as u64));
+            }
+        }
+    }
+
+    fn unit_done(&self, slot: usize, docs: usize, days: u64) {
+        self.advance(slot, docs, days);
+    }
+
+    fn finish(&self) {
+        for bar in self.bars.iter() {
+            bar.abandon();
+        }
+        let _ = self.multi.clear();
+    }
+}
+
+fn summarize(
+    dir: &Path,
+    reports: &[Report],
+    pacer: &Pacer,
+    started: Instant,
+    interrupted: bool,
+) -> Result<(), Failure> {
+    let terminal = std::io::stderr().is_terminal();
+    let (mut added, mut updated) = (0, 0);
+    for report in reports {
+        added += report.merged.added;
+        updated += report.merged.updated;
+        if terminal {
+            eprintln!(
+                "{:>24}  {:>7} new  {:>5} updated  {:>8} in {}",
+                report.collection.route, report.merged.added, report.merged.updated, report.documents, report.file
+            );
+        }
+    }
+    let failed: Vec<&Report> = reports.iter().filter(|r| r.failure.is_some()).collect();
+    for report in &failed {
+        if let Some(failure) = &report.failure {
+            eprintln!("error: {}: {}", report.collection.route, failure.message);
+        }
+    }
+    let waited = pacer.waited();
+    let waited = if waited.as_millis() > 0 {
+        format!(", {:.1} s waiting for the rate limit", waited.as_secs_f64())
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "exported {added} new and {updated} updated documents of {} collections to {} in {:.1} s ({} requests{waited})",
+        reports.len() - failed.len(),
+        dir.display(),
+        started.elapsed().as_secs_f64(),
+        pacer.requests(),
+    );
+    if interrupted {
+        return Err(Failure::new(
+            code::INTERRUPTED,
+            "interrupted: what was fetched is saved; run the same command again to continue",
+        ));
+    }
+    match failed.as_slice() {
+        [] => Ok(()),
+        [only] if reports.len() == 1 => Err(only
+            .failure
+            .clone()
+            .unwrap_or_else(|| Failure::new(code::GENERAL, "failed"))),
+        _ if failed.len() == reports.len() => {
+            let first = failed[0]
+                .failure
+                .clone()
+                .unwrap_or_else(|| Failure::new(code::GENERAL, "failed"));
+            if failed
+                .iter()
+                .all(|r| r.failure.as_ref().map(|f| f.code) == Some(first.code))
+            {
+                Err(first)
+            } else {
+                Err(incomplete(failed.len(), reports.len()))
+            }
+        }
+        _ => Err(incomplete(failed.len(), reports.len())),
+    }
+}
+
+fn incomplete(failed: usize, of: usize) -> Failure {
+    Failure::new(
+        code::INCOMPLETE,
+        format!(
+            "export incomplete: {failed} of {of} collections failed (see above); what was fetched is saved, \
+             run the same command again to continue"
+        ),
+    )
+}

@@ -1,0 +1,343 @@
+//! `oura login` (the OAuth code flow with a loopback redirect) and `oura logout`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Query;
+use axum::response::Html;
+use axum::routing::get;
+use oura::oauth::{Authenticator, Endpoints, OAuthClient, OAuthConfig, Scope, TokenStore as _};
+use tokio::sync::oneshot;
+
+use crate::cli::{Global, Idp, LoginArgs};
+use crate::failure::{Failure, code};
+use crate::profile::{self, APPLICATION, Profile};
+use crate::session;
+
+/// A loopback `http://HOST:PORT/PATH` redirect URI, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Loopback {
+    host: String,
+    ip: IpAddr,
+    port: u16,
+    path: String,
+}
+
+fn parse_redirect(uri: &str) -> Result<Loopback, Failure> {
+    let bad = |why: &str| {
+        Failure::usage(format!(
+            "--redirect-uri {uri:?} {why}: use a loopback URL like http://127.0.0.1:8765/callback, registered for the application"
+        ))
+    };
+    let rest = uri
+        .trim()
+        .strip_prefix("http://")
+        .ok_or_else(|| bad("is not an http:// URL"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, "/"),
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port.parse::<u16>().map_err(|_| bad("has no valid port"))?),
+        _ => (authority, 80),
+    };
+    let ip = match host {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        "[::1]" => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other
+            .parse::<IpAddr>()
+            .map_err(|_| bad("is not on a loopback address"))?,
+    };
+    if !ip.is_loopback() {
+        return Err(bad("is not on a loopback address"));
+    }
+    Ok(Loopback {
+        host: host.to_owned(),
+        ip,
+        port,
+        path: path.to_owned(),
+    })
+}
+
+/// The authorization server for these options.
+fn endpoints(idp: Option<Idp>, base_url: Option<&str>) -> Endpoints {
+    let mut endpoints = match (idp, base_url) {
+        (Some(Idp::Moi), _) => Endpoints::moi(),
+        (Some(Idp::Legacy), _) | (None, None) => Endpoints::legacy(),
+        (None, Some(base)) => {
+            let base = base.trim().trim_end_matches('/');
+            Endpoints::custom(
+                format!("{base}/oauth/authorize"),
+                format!("{base}/oauth/token"),
+                format!("{base}/oauth/revoke"),
+            )
+            .with_pkce(true)
+        }
+    };
+    if let Some(url) = profile::env("OURA_AUTHORIZE_URL") {
+        endpoints = endpoints.with_authorize_url(url);
+    }
+    if let Some(url) = profile::env("OURA_TOKEN_URL") {
+        endpoints = endpoints.with_token_url(url);
+    }
+    if let Some(url) = profile::env("OURA_REVOKE_URL") {
+        endpoints = endpoints.with_revoke_url(url);
+    }
+    endpoints
+}
+
+/// What the browser brought back.
+#[derive(Debug)]
+struct Callback {
+    params: HashMap<String, String>,
+}
+
+/// Runs `oura login`.
+pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
+    if global.emulator {
+        return Err(Failure::usage(
+            "`--emulator` lives only as long as one command, so a login would not outlive it: \
+             run `oura emulator` in another terminal and log in with `--base-url`",
+        ));
+    }
+    session::check(global)?;
+    let dir = profile::config_dir()?;
+    let saved = Profile::load(&dir)?;
+    let client_id = args
+        .client_id
+        .clone()
+        .or_else(|| saved.as_ref().map(|p| p.client_id.clone()))
+        .ok_or_else(|| {
+            Failure::usage(
+                "no client id: register an application at https://cloud.ouraring.com/oauth/applications \
+                 and pass --client-id and --client-secret (or OURA_CLIENT_ID and OURA_CLIENT_SECRET)",
+            )
+        })?;
+    let client_secret = args.client_secret.clone().or_else(|| {
+        saved
+            .as_ref()
+            .filter(|p| p.client_id == client_id)
+            .and_then(|p| p.client_secret.clone())
+    });
+    let loopback = parse_redirect(&args.redirect_uri)?;
+    let listener = tokio::net::TcpListener::bind((loopback.ip, loopback.port))
+        .await
+        .map_err(|err| {
+            Failure::io(
+                format!("cannot listen on {}:{} for the redirect", loopback.host, loopback.port),
+                &err,
+            )
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|err| Failure::io("cannot read the listener's address", &err))?
+        .port();
+    let redirect_uri = format!("http://{}:{port}{}", loopback.host, loopback.path);
+
+    let endpoints = endpoints(args.idp, global.base_url.as_deref());
+    let config = match &client_secret {
+        Some(secret) => OAuthConfig::new(&client_id, secret.clone(), &redirect_uri),
+        None => OAuthConfig::public(&client_id, &redirect_uri),
+    }
+    .with_endpoints(endpoints);
+    let oauth = OAuthClient::builder(config).application(APPLICATION).build()?;
+    let scopes: Vec<Scope> = if args.scopes.is_empty() {
+        Scope::all()
+    } else {
+        args.scopes.iter().map(|s| Scope::from(s.trim())).collect()
+    };
+    let request = oauth.authorize_url(scopes);
+
+    let (tx, rx) = oneshot::channel::<Callback>();
+    let tx = Arc::new(Mutex::new(Some(tx)));
+    let app = Router::new().route(
+        &loopback.path,
+        get(move |Query(params): Query<HashMap<String, String>>| {
+            let tx = Arc::clone(&tx);
+            async move {
+                let refused = params.contains_key("error");
+                if let Some(tx) = tx.lock().ok().and_then(|mut slot| slot.take()) {
+                    let _ = tx.send(Callback { params });
+                }
+                Html(if refused {
+                    "<h1>Login refused</h1><p>Return to the terminal.</p>"
+                } else {
+                    "<h1>Logged in</h1><p>You can close this tab and return to the terminal.</p>"
+                })
+            }
+        }),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+
+    let url = request.url.to_string();
+    if args.no_browser {
+        println!("{url}");
+        eprintln!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
+    } else {
+        eprintln!("Opening a browser to log in. If none opens, visit this URL:\n{url}");
+        if let Err(err) = open_browser(&url) {
+            eprintln!("(could not open a browser: {err})");
+        }
+    }
+    let callback = tokio::time::timeout(Duration::from_secs(args.timeout), rx).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let callback = match callback {
+        Ok(Ok(callback)) => callback,
+        _ => {
+            return Err(Failure::new(
+                code::AUTH,
+                format!(
+                    "no answer from the browser within {} s: run `oura login` again",
+                    args.timeout
+                ),
+            ));
+        }
+    };
+    if let Some(error) = callback.params.get("error") {
+        let detail = callback
+            .params
+            .get("error_description")
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        return Err(Failure::new(
+            code::AUTH,
+            format!("the authorization was refused ({error}{detail}): run `oura login` again"),
+        ));
+    }
+    let code = callback.params.get("code").map(String::as_str).unwrap_or_default();
+    let state = callback.params.get("state").map(String::as_str);
+    let tokens = oauth.exchange_code(code, state, &request).await?;
+
+    profile::create_private_dir(&dir)?;
+    profile::token_store(&dir).save(&tokens).await?;
+    let mut saved = Profile {
+        client_id,
+        client_secret,
+        redirect_uri,
+        authorize_url: String::new(),
+        token_url: String::new(),
+        revoke_url: String::new(),
+        pkce: false,
+        scope_prefix: String::new(),
+        revocation: String::new(),
+        base_url: global.base_url.clone(),
+    };
+    saved.set_endpoints(oauth.endpoints());
+    saved.save(&dir)?;
+    let scopes: Vec<String> = tokens.scopes.iter().map(ToString::to_string).collect();
+    eprintln!(
+        "Logged in (scopes: {}); tokens saved in {}",
+        if scopes.is_empty() {
+            "as asked".to_owned()
+        } else {
+            scopes.join(" ")
+        },
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Opens `url` in the default browser without a new dependency.
+fn open_browser(url: &str) -> std::io::Result<()> {
+    use std::process::{Command, Stdio};
+    let mut command = if cfg!(target_os = "macos") {
+        let mut command = Command::new("open");
+        command.arg(url);
+        command
+    } else if cfg!(windows) {
+        // `rundll32` takes the URL as one argument; `cmd /c start` would split it at `&`.
+        let mut command = Command::new("rundll32");
+        command.arg("url.dll,FileProtocolHandler").arg(url);
+        command
+    } else {
+        let mut command = Command::new("xdg-open");
+        command.arg(url);
+        command
+    };
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(drop)
+}
+
+/// Runs `oura logout`: revokes the grant and deletes the saved tokens and login.
+pub async fn logout(global: &Global) -> Result<(), Failure> {
+    let _ = global;
+    let dir = profile::config_dir()?;
+    let saved = Profile::load(&dir)?;
+    let store = profile::token_store(&dir);
+    let had_tokens = store.path().exists();
+    if !had_tokens && saved.is_none() {
+        eprintln!("Not logged in: nothing to do.");
+        return Ok(());
+    }
+    let revoked = match (&saved, had_tokens) {
+        (Some(saved), true) => {
+            let authenticator = Authenticator::new(saved.oauth_client()?, store.clone());
+            authenticator.revoke().await
+        }
+        _ => Ok(()),
+    };
+    store.clear().await?;
+    Profile::remove(&dir)?;
+    match revoked {
+        Ok(()) => {
+            eprintln!("Logged out: the grant is revoked and the saved tokens deleted.");
+            Ok(())
+        }
+        Err(err) => {
+            let failure = crate::failure::from_oura(&err);
+            Err(Failure::new(
+                failure.code,
+                format!(
+                    "the saved tokens are deleted, but revoking them failed ({}): remove the application's access in \
+                     your Oura account settings",
+                    failure.message
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_must_be_loopback_http() {
+        let ok = parse_redirect("http://127.0.0.1:8765/callback").expect("ok");
+        assert_eq!((ok.port, ok.path.as_str()), (8765, "/callback"));
+        assert_eq!(parse_redirect("http://localhost:0/cb?x=1").expect("ok").path, "/cb");
+        assert_eq!(parse_redirect("http://[::1]:9000/").expect("ok").port, 9000);
+        for bad in [
+            "https://127.0.0.1:1/c",
+            "http://example.com:80/c",
+            "http://10.0.0.1:1/c",
+        ] {
+            assert_eq!(parse_redirect(bad).expect_err(bad).code, code::USAGE, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_brings_its_own_oauth_routes_with_pkce() {
+        let custom = endpoints(None, Some("http://127.0.0.1:9/"));
+        assert_eq!(custom.token_url(), "http://127.0.0.1:9/oauth/token");
+        assert!(custom.uses_pkce());
+        assert_eq!(endpoints(None, None), Endpoints::legacy());
+        assert!(endpoints(Some(Idp::Moi), None).uses_pkce());
+    }
+}

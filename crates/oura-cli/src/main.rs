@@ -1,0 +1,82 @@
+//! `oura`: your Oura Ring data from the command line.
+//!
+//! Log in with OAuth (or use `OURA_TOKEN`), print any collection, export everything
+//! incrementally to NDJSON or CSV files, manage webhook subscriptions, or run the offline
+//! emulator. See the README for the commands, the files and the exit codes.
+
+mod catalog;
+mod cli;
+mod emulator;
+mod export;
+mod failure;
+mod get;
+mod login;
+mod output;
+mod pace;
+mod profile;
+mod session;
+mod webhooks;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+use crate::failure::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(failure::code::GENERAL);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Do not wait for background tasks (an emulator's connections) to wind down.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) if output::is_closed_pipe(&failure) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Login(args) => login::login(global, args).await,
+        Command::Logout => login::logout(global).await,
+        Command::Whoami => get::whoami(global).await,
+        Command::Get(args) => get::run(global, args).await,
+        Command::Export(args) => export::run(global, args).await,
+        Command::Webhooks { command } => webhooks::run(global, command).await,
+        Command::Emulator(args) => emulator::run(args).await,
+    }
+}
+
+/// `-v` traces each request (the library's spans) on stderr; `-vv` everything. `RUST_LOG`
+/// overrides both.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(filter) if !filter.trim().is_empty() => EnvFilter::new(filter),
+        _ => EnvFilter::new(match verbose {
+            0 => "warn",
+            1 => "warn,oura=debug,oura_cli=info",
+            2 => "debug",
+            _ => "trace",
+        }),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .try_init();
+}

@@ -1,0 +1,105 @@
+//! Which server and which credentials a command uses: the in-process emulator, the sandbox, a
+//! base URL, `OURA_TOKEN`, or the saved login.
+
+use std::time::Duration;
+
+use oura::oauth::Authenticator;
+use oura::{Client, RetryPolicy};
+use oura_emulator::Emulator;
+
+use crate::cli::Global;
+use crate::failure::{Failure, code};
+use crate::profile::{self, APPLICATION, Profile};
+
+/// A ready client, and what keeps it working.
+pub struct Session {
+    /// The API client.
+    pub client: Client,
+    /// The in-process emulator, which serves as long as the session lives.
+    _emulator: Option<Emulator>,
+}
+
+/// The retry policy of the tool: a 429 is waited out for up to five minutes (Oura's window).
+pub fn retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 6,
+        max_retry_after: Duration::from_secs(300),
+        ..RetryPolicy::default()
+    }
+}
+
+/// Starts the in-process emulator, its history ending today.
+pub async fn start_emulator() -> Result<Emulator, Failure> {
+    Emulator::builder()
+        .today(chrono::Local::now().date_naive())
+        .start()
+        .await
+        .map_err(|err| Failure::io("cannot start the emulator on 127.0.0.1", &err))
+}
+
+/// Checks options that do not go together.
+pub fn check(global: &Global) -> Result<(), Failure> {
+    if global.emulator && global.base_url.is_some() {
+        return Err(Failure::usage(
+            "--emulator and --base-url (or OURA_BASE_URL) do not go together: use one",
+        ));
+    }
+    Ok(())
+}
+
+/// A session for the user's data.
+pub async fn open(global: &Global) -> Result<Session, Failure> {
+    check(global)?;
+    let builder = Client::builder()
+        .application(APPLICATION)
+        .retry(retry_policy())
+        .sandbox(global.sandbox);
+    if global.emulator {
+        let emulator = start_emulator().await?;
+        let client = builder.base_url(emulator.base_url()).token(emulator.token(0)).build()?;
+        return Ok(Session {
+            client,
+            _emulator: Some(emulator),
+        });
+    }
+    let dir = profile::config_dir().ok();
+    let saved = match &dir {
+        Some(dir) => Profile::load(dir)?,
+        None => None,
+    };
+    let base_url = global
+        .base_url
+        .clone()
+        .or_else(|| saved.as_ref().and_then(|p| p.base_url.clone()));
+    let builder = match &base_url {
+        Some(url) => builder.base_url(url.trim()),
+        None => builder,
+    };
+    if let Some(token) = profile::env("OURA_TOKEN") {
+        return Ok(Session {
+            client: builder.token(token).build()?,
+            _emulator: None,
+        });
+    }
+    if let (Some(dir), Some(saved)) = (&dir, &saved) {
+        let store = profile::token_store(dir);
+        if store.path().exists() {
+            let authenticator = Authenticator::new(saved.oauth_client()?, store);
+            let client = builder.token_source(std::sync::Arc::new(authenticator)).build()?;
+            return Ok(Session {
+                client,
+                _emulator: None,
+            });
+        }
+    }
+    if global.sandbox {
+        return Ok(Session {
+            client: builder.build()?,
+            _emulator: None,
+        });
+    }
+    Err(Failure::new(
+        code::AUTH,
+        "not logged in: run `oura login`, set OURA_TOKEN, or try `--emulator` or `--sandbox`",
+    ))
+}
