@@ -409,7 +409,11 @@ async fn heart_rate_over_45_days_comes_in_30_day_windows_without_loss_or_repetit
     assert!(sent.len() > windows.len(), "several pages per window: {}", sent.len());
     assert_eq!(windows[0].0, start);
     assert_eq!(windows[0].1, windows[1].0, "the windows must meet");
-    assert_eq!(windows[1].1, end);
+    assert_eq!(
+        windows[1].1,
+        end + chrono::Duration::seconds(1),
+        "the end is exclusive: one second past the range"
+    );
     assert!(
         windows.iter().all(|(s, e)| *e - *s <= chrono::Duration::days(30)),
         "{windows:?}"
@@ -467,8 +471,6 @@ async fn heart_rate_over_45_days_comes_in_30_day_windows_without_loss_or_repetit
 /// "whether Oura treats a window's end as inclusive or not"; the emulator treats
 /// `end_datetime` as exclusive, like its README says Oura does.
 #[tokio::test]
-#[ignore = "bug in oura: a sample exactly at DateTimeRange::end is dropped (the last window asks \
-            end_datetime=end, which the API excludes); see the report"]
 async fn heart_rate_sample_exactly_at_the_range_end_is_kept() {
     let emulator = start(config(SEED)).await;
     let whole = oracle_emulator(SEED).await;

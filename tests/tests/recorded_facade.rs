@@ -62,7 +62,7 @@ async fn every_recorded_live_body_reads_through_the_facade() {
         let Some((collection, id)) = exchange.collection() else {
             continue;
         };
-        let mut mock = server
+        let mock = server
             .mock_async(|when, then| {
                 when.path(exchange.path());
                 then.status(200)

@@ -65,8 +65,9 @@ pub fn parse_date(text: &str) -> Result<NaiveDate> {
 ///
 /// Oura refuses long time-series ranges, so the client splits the range into windows of at
 /// most [`DateTimeRange::MAX_WINDOW`], fetched in order. Each sample is kept by exactly one
-/// window (windows are half-open, the last one includes `end`), so nothing is lost or repeated
-/// at the edges whether Oura treats a window's end as inclusive or not.
+/// window (windows are half-open; the last one asks a second past `end` and keeps `end`
+/// itself), so nothing is lost or repeated at the edges whether Oura treats a window's end as
+/// inclusive or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DateTimeRange {
     start: DateTime<FixedOffset>,
@@ -133,17 +134,21 @@ impl DateTimeRange {
         self.end
     }
 
-    /// The windows this range is fetched in, in order.
-    pub fn windows(&self) -> Vec<DateTimeRange> {
+    /// The windows this range is fetched in, in order, as half-open `[start, end)` pairs of at
+    /// most [`MAX_WINDOW`](Self::MAX_WINDOW): what is sent as `start_datetime` and
+    /// `end_datetime` (Oura's end is exclusive). The last one ends a second after
+    /// [`end`](Self::end), so a sample exactly at the end is included.
+    pub fn windows(&self) -> Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+        let stop = self.end + Duration::seconds(1);
         let mut windows = Vec::new();
         let mut start = self.start;
         loop {
             let end = start + Self::MAX_WINDOW;
-            if end >= self.end {
-                windows.push(DateTimeRange { start, end: self.end });
+            if end >= stop {
+                windows.push((start, stop));
                 return windows;
             }
-            windows.push(DateTimeRange { start, end });
+            windows.push((start, end));
             start = end;
         }
     }
@@ -167,7 +172,6 @@ pub(crate) enum Keep {
     Times {
         start: DateTime<FixedOffset>,
         end: DateTime<FixedOffset>,
-        end_inclusive: bool,
     },
 }
 
@@ -184,14 +188,7 @@ impl Keep {
     pub(crate) fn keeps(&self, position: Option<Position>) -> bool {
         match (self, position) {
             (Keep::Days { start, end }, Some(Position::Day(day))) => (*start..=*end).contains(&day),
-            (
-                Keep::Times {
-                    start,
-                    end,
-                    end_inclusive,
-                },
-                Some(Position::Time(at)),
-            ) => at >= *start && (at < *end || (*end_inclusive && at == *end)),
+            (Keep::Times { start, end }, Some(Position::Time(at))) => at >= *start && at < *end,
             _ => true,
         }
     }
@@ -269,22 +266,15 @@ impl RangeQuery for DateTimeRange {
     }
 
     fn windows(&self) -> Vec<WindowQuery> {
-        let windows = DateTimeRange::windows(self);
-        let last = windows.len().saturating_sub(1);
-        windows
+        DateTimeRange::windows(self)
             .into_iter()
-            .enumerate()
-            .map(|(i, window)| {
+            .map(|(start, end)| {
                 WindowQuery(Window {
                     query: vec![
-                        ("start_datetime", window.start.to_rfc3339()),
-                        ("end_datetime", window.end.to_rfc3339()),
+                        ("start_datetime", start.to_rfc3339()),
+                        ("end_datetime", end.to_rfc3339()),
                     ],
-                    keep: Keep::Times {
-                        start: window.start,
-                        end: window.end,
-                        end_inclusive: i == last,
-                    },
+                    keep: Keep::Times { start, end },
                 })
             })
             .collect()
@@ -359,7 +349,7 @@ mod tests {
             [
                 ["2024-01-01T00:00:00+02:00", "2024-01-31T00:00:00+02:00"],
                 ["2024-01-31T00:00:00+02:00", "2024-03-01T00:00:00+02:00"],
-                ["2024-03-01T00:00:00+02:00", "2024-03-16T00:00:00+02:00"],
+                ["2024-03-01T00:00:00+02:00", "2024-03-16T00:00:01+02:00"],
             ]
         );
         // A sample on an inner edge belongs to the later window only; the range's end is kept.
@@ -367,11 +357,26 @@ mod tests {
         assert!(!windows[0].keep.keeps(edge));
         assert!(windows[1].keep.keeps(edge));
         assert!(windows[2].keep.keeps(Some(Position::Time(range.end()))));
+        assert!(
+            !windows[2]
+                .keep
+                .keeps(Some(Position::Time(at("2024-03-16T00:00:01+02:00"))))
+        );
     }
 
     #[test]
-    fn a_short_range_is_one_window() {
-        let range = DateTimeRange::new(at("2024-01-01T00:00:00Z"), at("2024-01-31T00:00:00Z")).expect("range");
-        assert_eq!(range.windows(), vec![range]);
+    fn thirty_whole_days_are_one_window_and_a_sample_past_them_a_second_one() {
+        let days = DateTimeRange::new(at("2024-01-01T00:00:00Z"), at("2024-01-30T23:59:59Z")).expect("range");
+        assert_eq!(days.windows(), vec![(days.start(), at("2024-01-31T00:00:00Z"))]);
+        // Including the instant exactly 30 days later takes one more (one-second) window, so
+        // that no window is longer than Oura accepts.
+        let inclusive = DateTimeRange::new(at("2024-01-01T00:00:00Z"), at("2024-01-31T00:00:00Z")).expect("range");
+        assert_eq!(
+            inclusive.windows(),
+            vec![
+                (inclusive.start(), at("2024-01-31T00:00:00Z")),
+                (at("2024-01-31T00:00:00Z"), at("2024-01-31T00:00:01Z"))
+            ]
+        );
     }
 }

@@ -144,13 +144,27 @@ async fn a_repeated_token_stops_with_an_error_instead_of_looping() {
 #[tokio::test]
 async fn seventy_five_days_of_heartrate_are_three_windows_with_nothing_lost_or_repeated() {
     let server = MockServer::start_async().await;
+    // (window start, window end, the end_datetime asked for: a second more for the last window,
+    // since Oura's end is exclusive).
     let edges = [
-        ("2024-01-01T00:00:00+02:00", "2024-01-31T00:00:00+02:00"),
-        ("2024-01-31T00:00:00+02:00", "2024-03-01T00:00:00+02:00"),
-        ("2024-03-01T00:00:00+02:00", "2024-03-16T00:00:00+02:00"),
+        (
+            "2024-01-01T00:00:00+02:00",
+            "2024-01-31T00:00:00+02:00",
+            "2024-01-31T00:00:00+02:00",
+        ),
+        (
+            "2024-01-31T00:00:00+02:00",
+            "2024-03-01T00:00:00+02:00",
+            "2024-03-01T00:00:00+02:00",
+        ),
+        (
+            "2024-03-01T00:00:00+02:00",
+            "2024-03-16T00:00:00+02:00",
+            "2024-03-16T00:00:01+02:00",
+        ),
     ];
     let mut mocks = Vec::new();
-    for (start, end) in edges {
+    for (start, end, asked) in edges {
         // Each window answers with both of its edges, as a server with inclusive ends would,
         // and omits `next_token` entirely, as heartrate pages may.
         mocks.push(
@@ -159,14 +173,15 @@ async fn seventy_five_days_of_heartrate_are_three_windows_with_nothing_lost_or_r
                     when.method(GET)
                         .path("/v2/usercollection/heartrate")
                         .query_param("start_datetime", start)
-                        .query_param("end_datetime", end);
+                        .query_param("end_datetime", asked);
                     then.status(200)
-                        .json_body(json!({ "data": [heartrate(start, 60), heartrate(end, 61)] }));
+                        .json_body(json!({ "data": [heartrate(start, 60), heartrate(end, 61), heartrate(asked, 62)] }));
                 })
                 .await,
         );
     }
     let range = DateTimeRange::parse(edges[0].0, edges[2].1).expect("range");
+    assert_eq!(range.end().to_rfc3339(), "2024-03-16T00:00:00+02:00");
     let samples: Vec<String> = client(&server)
         .heartrate()
         .list(range)
