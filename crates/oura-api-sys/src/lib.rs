@@ -1,30 +1,5 @@
-//! Low-level bindings to the Oura Ring API v2, generated with
-//! [progenitor](https://github.com/oxidecomputer/progenitor) from Oura's OpenAPI document.
-//!
-//! Most users want the `oura` facade (package `oura-ring`), which adds authentication,
-//! pagination streams, typed errors and retries. This crate is what it stands on: every route
-//! as a builder method on [`Client`], every model in [`types`], every string enum in
-//! [`open_enums`] (which keep values newer API versions add).
-//!
-//! Nothing about authentication or the User-Agent is built in: pass a configured
-//! `reqwest::Client` to [`Client::new_with_client`].
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-//!
-//! let mut headers = HeaderMap::new();
-//! headers.insert(AUTHORIZATION, HeaderValue::from_str("Bearer <token>")?);
-//! let http = reqwest::Client::builder().user_agent("my-app/1.0").default_headers(headers).build()?;
-//! let client = oura_api_sys::Client::new_with_client("https://api.ouraring.com", http);
-//! let page = client
-//!     .multiple_daily_sleep_documents_v2_usercollection_daily_sleep_get()
-//!     .start_date(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap())
-//!     .send()
-//!     .await?;
-//! println!("{} documents", page.data.len());
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod open_enum;
 
