@@ -31,6 +31,9 @@ enum Next {
     AwaitAnswer,
 }
 
+/// Added to `X-RateLimit-Reset`, which has a precision of one second.
+const RESET_MARGIN: Duration = Duration::from_secs(1);
+
 /// The longest single wait (Oura's window is five minutes).
 const MAX_WAIT: Duration = Duration::from_secs(300);
 
@@ -86,7 +89,13 @@ impl Pacer {
             return Next::Go;
         }
         match state.reset {
-            Some(reset) if reset > now => Next::Sleep(reset.duration_since(now).unwrap_or_default().min(MAX_WAIT)),
+            // `X-RateLimit-Reset` is in whole seconds: wait a second more, not to be early.
+            Some(reset) if reset + RESET_MARGIN > now => Next::Sleep(
+                (reset + RESET_MARGIN)
+                    .duration_since(now)
+                    .unwrap_or_default()
+                    .min(MAX_WAIT),
+            ),
             // The window has moved: at least one request left it. Probe with one request at a
             // time until an answer says how many are left.
             _ if state.in_flight == 0 => {

@@ -19,10 +19,15 @@ pub struct Session {
     _emulator: Option<Emulator>,
 }
 
-/// The retry policy of the tool: a 429 is waited out for up to five minutes (Oura's window).
+/// The retry policy of the tool: a 429 is waited out for up to five minutes (Oura's window);
+/// 5xx answers and connection failures are tried `OURA_MAX_ATTEMPTS` times in all (default 6).
 pub fn retry_policy() -> RetryPolicy {
+    let attempts = profile::env("OURA_MAX_ATTEMPTS")
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(6);
     RetryPolicy {
-        max_attempts: 6,
+        max_attempts: attempts,
         max_retry_after: Duration::from_secs(300),
         ..RetryPolicy::default()
     }

@@ -62,7 +62,12 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let now = Local::now().fixed_offset();
 
     let file_of = |c: &Collection| format.file_name(c);
-    let last_of = |c: &Collection| state.files.get(&file_of(c)).and_then(|e| e.last.clone());
+    let last_of = |c: &Collection| {
+        state
+            .files
+            .get(&file_of(c))
+            .and_then(|e| e.last.clone().or(e.through.clone()))
+    };
     let needs_default = since.is_none()
         && collections
             .iter()
@@ -94,12 +99,12 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         let entry = state.files.get(&file);
         let start = since.map(Start::Day).or_else(|| {
             entry
-                .and_then(|e| e.last.as_deref())
+                .and_then(|e| e.last.as_deref().or(e.through.as_deref()))
                 .and_then(Start::parse)
         });
         let start = start.or(default_since.map(Start::Day)).unwrap_or(Start::Day(today));
         let planned = plan(slot, collection, start, today, now);
-        sinks.push(Sink::new(*collection, file, planned.len(), entry));
+        sinks.push(Sink::new(*collection, file, &planned, entry));
         units.extend(planned);
     }
     // Long chains first (day collections page through their whole range), then the time
@@ -405,10 +410,15 @@ struct Sink {
     merged: Merged,
     documents: u64,
     last: Option<String>,
+    /// Where the fetch ends, recorded once every unit is done.
+    through: Option<String>,
+    through_target: Option<String>,
+    finalized: bool,
 }
 
 impl Sink {
-    fn new(collection: Collection, file: String, units: usize, entry: Option<&Entry>) -> Self {
+    fn new(collection: Collection, file: String, planned: &[Unit], entry: Option<&Entry>) -> Self {
+        let units = planned.len();
         Sink {
             collection,
             file,
@@ -422,7 +432,14 @@ impl Sink {
             merged: Merged::default(),
             documents: entry.map_or(0, |e| e.documents),
             last: entry.and_then(|e| e.last.clone()),
+            through: entry.and_then(|e| e.through.clone()),
+            through_target: planned.last().and_then(|u| u.end.clone()),
+            finalized: false,
         }
+    }
+
+    fn complete(&self) -> bool {
+        self.head >= self.units && self.failed_at.is_none()
     }
 
     fn accepts(&self, unit: usize) -> bool {
@@ -464,14 +481,34 @@ impl Sink {
     }
 
     fn wants_flush(&self) -> bool {
-        !self.buffer.is_empty()
-            && (self.buffer.len() >= FLUSH_ROWS || self.head >= self.units || self.failed_at == Some(self.head))
+        (self.complete() && !self.finalized)
+            || (!self.buffer.is_empty() && (self.buffer.len() >= FLUSH_ROWS || self.failed_at == Some(self.head)))
     }
 
-    /// Merges the buffer into the file and records the new position.
+    /// Merges the buffer into the file and records the new position; once every unit is done,
+    /// also where the fetch ended (and an empty file for a collection without documents).
     fn flush(&mut self, dir: &Path, format: FileFormat, state: &mut State) {
+        let finalizing = self.complete() && !self.finalized;
+        if finalizing {
+            self.finalized = true;
+            if self.through_target.is_some() {
+                self.through.clone_from(&self.through_target);
+            }
+        }
         if self.buffer.is_empty() {
-            return;
+            if !finalizing {
+                return;
+            }
+            if dir.join(&self.file).exists() && state.files.contains_key(&self.file) {
+                // Nothing new: only the end of the range moves.
+                if let Some(entry) = state.files.get_mut(&self.file) {
+                    entry.through.clone_from(&self.through);
+                }
+                if let Err(err) = state.save(dir) {
+                    self.fail_io("cannot write the export state", &err);
+                }
+                return;
+            }
         }
         let batch = std::mem::take(&mut self.buffer);
         match store::merge(dir, &self.file, format, &self.collection, &batch) {
@@ -492,6 +529,7 @@ impl Sink {
                     Entry {
                         collection: self.collection.route.to_owned(),
                         last: self.last.clone(),
+                        through: self.through.clone(),
                         documents: self.documents,
                         updated_at: Local::now().to_rfc3339(),
                     },

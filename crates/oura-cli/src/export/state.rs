@@ -29,6 +29,10 @@ pub struct Entry {
     /// The position of the last document written: a day (`2024-01-31`) or an RFC 3339 instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
+    /// The end of the range last fetched completely (a day or an instant): where a collection
+    /// that has no documents yet starts next time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<String>,
     /// Documents in the file.
     pub documents: u64,
     /// When the file was last written (RFC 3339).
@@ -84,6 +88,7 @@ mod tests {
             Entry {
                 collection: "sleep".into(),
                 last: Some("2024-01-31".into()),
+                through: Some("2024-02-01".into()),
                 documents: 3,
                 updated_at: "2024-02-01T00:00:00Z".into(),
             },

@@ -278,8 +278,10 @@ fn merge_csv(path: &Path, tmp: &PathBuf, collection: &Collection, batch: &[Value
     );
     let mut merged = Merged::default();
     let mut out = create(tmp)?;
-    let names: Vec<String> = header.iter().map(|c| csv_field(c)).collect();
-    writeln!(out, "{}", names.join(","))?;
+    if !header.is_empty() {
+        let names: Vec<String> = header.iter().map(|c| csv_field(c)).collect();
+        writeln!(out, "{}", names.join(","))?;
+    }
     for fields in records {
         if fields.iter().all(String::is_empty) {
             continue;
