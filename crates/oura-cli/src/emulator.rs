@@ -39,9 +39,10 @@ pub async fn run(args: &EmulatorArgs) -> Result<(), Failure> {
         .history_days(args.days.max(1))
         .today(today)
         .page_size(args.page_size.max(1))
-        .latency(Duration::from_millis(args.latency))
         .rate_limit(requests, Duration::from_secs(window))
+        // `faults` replaces the latency too: set it first.
         .faults(Faults::rate(args.fault_rate))
+        .latency(Duration::from_millis(args.latency))
         .start()
         .await
         .map_err(|err| Failure::io(format!("cannot listen on {}:{}", args.host, args.port), &err))?;

@@ -28,12 +28,14 @@ use crate::failure::{Failure, code, from_oura};
 use crate::pace::{self, Pacer};
 use crate::session;
 use state::{Entry, State};
-use store::{FileFormat, Merged};
+use store::{FileFormat, Merged, Row};
 
 /// The first day asked for when nothing tells an earlier one (no ring configuration visible).
 const FALLBACK_SINCE: &str = "2015-01-01";
 /// Rows buffered for a collection before they are flushed even though more are coming.
 const FLUSH_ROWS: usize = 50_000;
+/// How often the state file is saved while an export runs.
+const STATE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Runs `oura export`.
 pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
@@ -62,19 +64,16 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let now = Local::now().fixed_offset();
 
     let file_of = |c: &Collection| format.file_name(c);
-    let last_of = |c: &Collection| {
-        state
-            .files
-            .get(&file_of(c))
-            .and_then(|e| e.last.clone().or(e.through.clone()))
-    };
+    // A state entry counts only while its file exists: a deleted file is exported again.
+    let entry_of = |c: &Collection| state.files.get(&file_of(c)).filter(|_| dir.join(file_of(c)).exists());
+    let last_of = |c: &Collection| entry_of(c).and_then(|e| e.last.clone().or(e.through.clone()));
     let needs_default = since.is_none()
         && collections
             .iter()
             .any(|c| c.kind != Kind::Whole && last_of(c).is_none());
     let mut prefetched_rings = None;
     let mut default_since = None;
-    if needs_default || collections.iter().any(|c| c.kind == Kind::Whole) {
+    if needs_default {
         let ring = catalog::find("ring_configuration")?;
         let fetched = fetch_all(&client, &pacer, &ring).await;
         if let Err(err) = &fetched
@@ -82,12 +81,10 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         {
             return Err(from_oura(err));
         }
-        if needs_default {
-            default_since = Some(
-                earliest_setup(fetched.as_ref().ok())
-                    .unwrap_or_else(|| NaiveDate::parse_from_str(FALLBACK_SINCE, "%Y-%m-%d").unwrap_or(today)),
-            );
-        }
+        default_since = Some(
+            earliest_setup(fetched.as_ref().ok())
+                .unwrap_or_else(|| NaiveDate::parse_from_str(FALLBACK_SINCE, "%Y-%m-%d").unwrap_or(today)),
+        );
         prefetched_rings = Some(fetched);
     }
 
@@ -96,7 +93,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let mut sinks = Vec::new();
     for (slot, collection) in collections.iter().enumerate() {
         let file = file_of(collection);
-        let entry = state.files.get(&file);
+        let entry = entry_of(collection);
         let start = since.map(Start::Day).or_else(|| {
             entry
                 .and_then(|e| e.last.as_deref().or(e.through.as_deref()))
@@ -104,7 +101,8 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         });
         let start = start.or(default_since.map(Start::Day)).unwrap_or(Start::Day(today));
         let planned = plan(slot, collection, start, today, now);
-        sinks.push(Sink::new(*collection, file, &planned, entry));
+        let on_disk = std::fs::metadata(dir.join(&file)).ok().map(|m| m.len());
+        sinks.push(Sink::new(*collection, file, &planned, entry, on_disk));
         units.extend(planned);
     }
     // Long chains first (day collections page through their whole range), then the time
@@ -121,11 +119,11 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         && let Some(slot) = collections.iter().position(|c| c.kind == Kind::Whole)
     {
         // Already fetched: no second request.
-        let _ = tx.send(Event::Rows {
-            slot,
-            unit: 0,
-            docs: docs.clone(),
-        });
+        let rows = docs
+            .iter()
+            .map(|doc| Row::new(&collections[slot], format, doc.clone()))
+            .collect();
+        let _ = tx.send(Event::Rows { slot, unit: 0, rows });
         let _ = tx.send(Event::Done {
             slot,
             unit: 0,
@@ -138,6 +136,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let stop = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
         client,
+        format,
         pacer: Arc::clone(&pacer),
         failed: collections.iter().map(|_| AtomicBool::new(false)).collect(),
         stop: Arc::clone(&stop),
@@ -304,6 +303,7 @@ fn plan(slot: usize, collection: &Collection, start: Start, today: NaiveDate, no
 /// What the fetching tasks share.
 struct Context {
     client: oura::Client,
+    format: FileFormat,
     pacer: Arc<Pacer>,
     failed: Vec<AtomicBool>,
     stop: Arc<AtomicBool>,
@@ -315,7 +315,7 @@ enum Event {
     Rows {
         slot: usize,
         unit: usize,
-        docs: Vec<Value>,
+        rows: Vec<Row>,
     },
     Done {
         slot: usize,
@@ -376,10 +376,15 @@ async fn run_unit(context: &Context, unit: Unit, tx: &mpsc::Sender<Event>) {
                 shown_days += advance;
                 context.progress.advance(slot, page.data.len(), advance);
                 let last_page = page.next_token.is_none();
+                let rows = page
+                    .data
+                    .into_iter()
+                    .map(|doc| Row::new(&unit.collection, context.format, doc))
+                    .collect();
                 let _ = tx.send(Event::Rows {
                     slot,
                     unit: unit.index,
-                    docs: page.data,
+                    rows,
                 });
                 // A unit is one window: a page without a next token is its last.
                 if last_page {
@@ -402,14 +407,18 @@ struct Sink {
     file: String,
     units: usize,
     head: usize,
-    pending: BTreeMap<usize, Vec<Value>>,
+    pending: BTreeMap<usize, Vec<Row>>,
     done: BTreeSet<usize>,
-    buffer: Vec<Value>,
+    buffer: Vec<Row>,
     failed_at: Option<usize>,
     failure: Option<Failure>,
     merged: Merged,
     documents: u64,
+    /// The position of the last document in the file.
     last: Option<String>,
+    /// Whether `last` and `documents` are known to describe the file as it is (the state was
+    /// saved after the file's last change, or this run wrote it).
+    trusted: bool,
     /// Where the fetch ends, recorded once every unit is done.
     through: Option<String>,
     through_target: Option<String>,
@@ -417,12 +426,22 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(collection: Collection, file: String, planned: &[Unit], entry: Option<&Entry>) -> Self {
-        let units = planned.len();
+    fn new(
+        collection: Collection,
+        file: String,
+        planned: &[Unit],
+        entry: Option<&Entry>,
+        on_disk: Option<u64>,
+    ) -> Self {
+        let trusted = match (entry, on_disk) {
+            (Some(entry), Some(bytes)) => entry.bytes == Some(bytes),
+            (_, None) => true,
+            (None, Some(_)) => false,
+        };
         Sink {
             collection,
             file,
-            units,
+            units: planned.len(),
             head: 0,
             pending: BTreeMap::new(),
             done: BTreeSet::new(),
@@ -432,6 +451,7 @@ impl Sink {
             merged: Merged::default(),
             documents: entry.map_or(0, |e| e.documents),
             last: entry.and_then(|e| e.last.clone()),
+            trusted,
             through: entry.and_then(|e| e.through.clone()),
             through_target: planned.last().and_then(|u| u.end.clone()),
             finalized: false,
@@ -446,14 +466,14 @@ impl Sink {
         self.failed_at.is_none_or(|at| unit < at)
     }
 
-    fn rows(&mut self, unit: usize, docs: Vec<Value>) {
+    fn rows(&mut self, unit: usize, rows: Vec<Row>) {
         if !self.accepts(unit) {
             return;
         }
         if unit == self.head {
-            self.buffer.extend(docs);
+            self.buffer.extend(rows);
         } else {
-            self.pending.entry(unit).or_default().extend(docs);
+            self.pending.entry(unit).or_default().extend(rows);
         }
     }
 
@@ -485,9 +505,10 @@ impl Sink {
             || (!self.buffer.is_empty() && (self.buffer.len() >= FLUSH_ROWS || self.failed_at == Some(self.head)))
     }
 
-    /// Merges the buffer into the file and records the new position; once every unit is done,
-    /// also where the fetch ended (and an empty file for a collection without documents).
-    fn flush(&mut self, dir: &Path, format: FileFormat, state: &mut State) {
+    /// Merges the buffer into the file; once every unit is done, also records where the fetch
+    /// ended (and writes an empty file for a collection without documents). Returns whether the
+    /// state changed.
+    fn flush(&mut self, dir: &Path, format: FileFormat, state: &mut State) -> bool {
         let finalizing = self.complete() && !self.finalized;
         if finalizing {
             self.finalized = true;
@@ -497,33 +518,40 @@ impl Sink {
         }
         if self.buffer.is_empty() {
             if !finalizing {
-                return;
+                return false;
             }
-            if dir.join(&self.file).exists() && state.files.contains_key(&self.file) {
+            if let Some(entry) = state.files.get_mut(&self.file)
+                && dir.join(&self.file).exists()
+            {
                 // Nothing new: only the end of the range moves.
-                if let Some(entry) = state.files.get_mut(&self.file) {
-                    entry.through.clone_from(&self.through);
-                }
-                if let Err(err) = state.save(dir) {
-                    self.fail_io("cannot write the export state", &err);
-                }
-                return;
+                entry.through.clone_from(&self.through);
+                return true;
             }
         }
         let batch = std::mem::take(&mut self.buffer);
-        match store::merge(dir, &self.file, format, &self.collection, &batch) {
+        let newest = batch
+            .iter()
+            .filter_map(|row| row.position.as_deref())
+            .fold(None, later)
+            .map(str::to_owned);
+        // Rows that all lie after the file's last document cannot be in it yet.
+        let append = self.trusted
+            && batch.iter().all(|row| match (&self.last, &row.position) {
+                (None, _) => self.documents == 0,
+                (Some(last), Some(position)) => is_after(position, last),
+                (Some(_), None) => false,
+            });
+        match store::merge(dir, &self.file, format, &self.collection, batch, append) {
             Ok(merged) => {
                 self.merged.added += merged.added;
                 self.merged.updated += merged.updated;
                 self.merged.unchanged += merged.unchanged;
                 self.documents = merged.total;
-                let newest = batch
-                    .iter()
-                    .filter_map(|doc| self.collection.position_of(doc))
-                    .fold(None, later);
-                if let Some(newest) = newest {
+                self.trusted = true;
+                if let Some(newest) = &newest {
                     self.last = later(self.last.as_deref(), newest).map(str::to_owned);
                 }
+                let bytes = std::fs::metadata(dir.join(&self.file)).ok().map(|m| m.len());
                 state.files.insert(
                     self.file.clone(),
                     Entry {
@@ -531,14 +559,16 @@ impl Sink {
                         last: self.last.clone(),
                         through: self.through.clone(),
                         documents: self.documents,
+                        bytes,
                         updated_at: Local::now().to_rfc3339(),
                     },
                 );
-                if let Err(err) = state.save(dir) {
-                    self.fail_io("cannot write the export state", &err);
-                }
+                true
             }
-            Err(err) => self.fail_io(&format!("cannot write {}", dir.join(&self.file).display()), &err),
+            Err(err) => {
+                self.fail_io(&format!("cannot write {}", dir.join(&self.file).display()), &err);
+                false
+            }
         }
     }
 
@@ -549,19 +579,26 @@ impl Sink {
     }
 }
 
+/// A position as an instant (a day is its midnight UTC), for comparisons.
+fn instant(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()?
+            .and_hms_opt(0, 0, 0)?
+            .and_local_timezone(FixedOffset::east_opt(0)?)
+            .single()
+    })
+}
+
+/// Whether position `a` is strictly after `b` (false when either does not parse).
+fn is_after(a: &str, b: &str) -> bool {
+    matches!((instant(a), instant(b)), (Some(a), Some(b)) if a > b)
+}
+
 /// The later of two positions (days or instants); text that does not parse loses.
 fn later<'a>(a: Option<&'a str>, b: &'a str) -> Option<&'a str> {
     let Some(a) = a else { return Some(b) };
-    let key = |text: &str| -> Option<DateTime<FixedOffset>> {
-        DateTime::parse_from_rfc3339(text).ok().or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()?
-                .and_hms_opt(0, 0, 0)?
-                .and_local_timezone(FixedOffset::east_opt(0)?)
-                .single()
-        })
-    };
-    match (key(a), key(b)) {
+    match (instant(a), instant(b)) {
         (Some(x), Some(y)) if y > x => Some(b),
         (None, Some(_)) => Some(b),
         _ => Some(a),
@@ -584,10 +621,14 @@ fn write_loop(
     mut sinks: Vec<Sink>,
     rx: &mpsc::Receiver<Event>,
 ) -> Vec<Report> {
+    // The state is saved at most every STATE_EVERY and at the end: a state older than the files
+    // only makes the next run fetch (and deduplicate) a little more.
+    let mut saved_at = Instant::now();
+    let mut unsaved = false;
     while let Ok(event) = rx.recv() {
         let slot = match event {
-            Event::Rows { slot, unit, docs } => {
-                sinks[slot].rows(unit, docs);
+            Event::Rows { slot, unit, rows } => {
+                sinks[slot].rows(unit, rows);
                 slot
             }
             Event::Done { slot, unit, result } => {
@@ -597,12 +638,20 @@ fn write_loop(
             Event::Finish => break,
         };
         if sinks[slot].wants_flush() {
-            sinks[slot].flush(dir, format, &mut state);
+            unsaved |= sinks[slot].flush(dir, format, &mut state);
+        }
+        if unsaved && saved_at.elapsed() >= STATE_EVERY {
+            save(dir, &state, &mut sinks);
+            saved_at = Instant::now();
+            unsaved = false;
         }
     }
     // The end, or an interruption: commit what is in order.
     for sink in &mut sinks {
-        sink.flush(dir, format, &mut state);
+        unsaved |= sink.flush(dir, format, &mut state);
+    }
+    if unsaved {
+        save(dir, &state, &mut sinks);
     }
     sinks
         .into_iter()
@@ -614,6 +663,15 @@ fn write_loop(
             failure: sink.failure,
         })
         .collect()
+}
+
+fn save(dir: &Path, state: &State, sinks: &mut [Sink]) {
+    if let Err(err) = state.save(dir) {
+        for sink in sinks {
+            sink.failure
+                .get_or_insert_with(|| Failure::io("cannot write the export state", &err));
+        }
+    }
 }
 
 /// A progress bar per collection, drawn on a terminal only.

@@ -35,6 +35,10 @@ pub struct Entry {
     pub through: Option<String>,
     /// Documents in the file.
     pub documents: u64,
+    /// The file's size when this entry was written: a file of another size was changed after
+    /// the state was saved (an interrupted run), and is read in full before it is merged into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
     /// When the file was last written (RFC 3339).
     pub updated_at: String,
 }
@@ -90,6 +94,7 @@ mod tests {
                 last: Some("2024-01-31".into()),
                 through: Some("2024-02-01".into()),
                 documents: 3,
+                bytes: Some(120),
                 updated_at: "2024-02-01T00:00:00Z".into(),
             },
         );

@@ -46,6 +46,41 @@ pub struct Merged {
     pub total: u64,
 }
 
+/// One document ready for a file: its key, its position, and its line (NDJSON) or the document
+/// itself (CSV, whose columns are known only with the whole batch). Made by the fetching tasks,
+/// in parallel, so the writer only writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The document's identity (see [`Collection::key_of`]).
+    pub key: String,
+    /// Where it lies in time, as Oura wrote it.
+    pub position: Option<String>,
+    /// What is written.
+    pub payload: Payload,
+}
+
+/// What a row writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// The compact JSON line.
+    Line(String),
+    /// The document, for CSV.
+    Doc(Value),
+}
+
+impl Row {
+    /// The row of `doc` for `format`.
+    pub fn new(collection: &Collection, format: FileFormat, doc: Value) -> Row {
+        let key = collection.key_of(&doc);
+        let position = collection.position_of(&doc).map(str::to_owned);
+        let payload = match format {
+            FileFormat::Ndjson => Payload::Line(doc.to_string()),
+            FileFormat::Csv => Payload::Doc(doc),
+        };
+        Row { key, position, payload }
+    }
+}
+
 /// The temporary files of this tool start with this (after a dot).
 pub const TMP_MARK: &str = ".oura-tmp-";
 
@@ -62,16 +97,21 @@ pub fn remove_stale_temporaries(dir: &Path) -> io::Result<()> {
 }
 
 /// Merges `batch` (in order) into `dir/file_name`.
+///
+/// With `append`, the caller knows that no row can already be in the file (every position is
+/// later than the file's last): the old bytes are copied without being read as documents.
 pub fn merge(
     dir: &Path,
     file_name: &str,
     format: FileFormat,
     collection: &Collection,
-    batch: &[Value],
+    batch: Vec<Row>,
+    append: bool,
 ) -> io::Result<Merged> {
     let path = dir.join(file_name);
     let tmp = dir.join(format!(".{file_name}{TMP_MARK}{}", std::process::id()));
     let result = match format {
+        FileFormat::Ndjson if append => append_ndjson(&path, &tmp, batch),
         FileFormat::Ndjson => merge_ndjson(&path, &tmp, collection, batch),
         FileFormat::Csv => merge_csv(&path, &tmp, collection, batch),
     };
@@ -95,7 +135,7 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(rows: impl Iterator<Item = (String, String)>) -> Self {
+    fn new(rows: impl IntoIterator<Item = (String, String)>) -> Self {
         let mut batch = Batch {
             rows: Vec::new(),
             index: HashMap::new(),
@@ -169,8 +209,58 @@ fn line_key(line: &str, collection: &Collection) -> String {
     catalog::key(&id, position.as_deref().unwrap_or_default(), || line.to_owned())
 }
 
-fn merge_ndjson(path: &Path, tmp: &PathBuf, collection: &Collection, batch: &[Value]) -> io::Result<Merged> {
-    let mut batch = Batch::new(batch.iter().map(|doc| (collection.key_of(doc), doc.to_string())));
+/// Copies the old file as bytes and appends the rows (deduplicated among themselves).
+fn append_ndjson(path: &Path, tmp: &PathBuf, batch: Vec<Row>) -> io::Result<Merged> {
+    let batch = Batch::new(batch.into_iter().map(|row| {
+        let line = match row.payload {
+            Payload::Line(line) => line,
+            Payload::Doc(doc) => doc.to_string(),
+        };
+        (row.key, line)
+    }));
+    let mut merged = Merged::default();
+    let mut out = create(tmp)?;
+    match File::open(path) {
+        Ok(mut file) => {
+            io::copy(&mut file, &mut out)?;
+            merged.total = count_lines(path)?;
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(err) => return Err(err),
+    }
+    for row in batch.remaining() {
+        out.write_all(row.as_bytes())?;
+        out.write_all(b"\n")?;
+        merged.added += 1;
+        merged.total += 1;
+    }
+    finish(out)?;
+    Ok(merged)
+}
+
+/// Lines in a file.
+fn count_lines(path: &Path) -> io::Result<u64> {
+    let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut lines = 0;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(lines);
+        }
+        lines += buffer.iter().filter(|&&b| b == b'\n').count() as u64;
+        let used = buffer.len();
+        reader.consume(used);
+    }
+}
+
+fn merge_ndjson(path: &Path, tmp: &PathBuf, collection: &Collection, batch: Vec<Row>) -> io::Result<Merged> {
+    let mut batch = Batch::new(batch.into_iter().map(|row| {
+        let line = match row.payload {
+            Payload::Line(line) => line,
+            Payload::Doc(doc) => doc.to_string(),
+        };
+        (row.key, line)
+    }));
     let mut merged = Merged::default();
     let mut out = create(tmp)?;
     match File::open(path) {
@@ -250,7 +340,17 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
     records
 }
 
-fn merge_csv(path: &Path, tmp: &PathBuf, collection: &Collection, batch: &[Value]) -> io::Result<Merged> {
+fn merge_csv(path: &Path, tmp: &PathBuf, collection: &Collection, batch: Vec<Row>) -> io::Result<Merged> {
+    let docs: Vec<(String, Value)> = batch
+        .into_iter()
+        .map(|row| {
+            let doc = match row.payload {
+                Payload::Doc(doc) => doc,
+                Payload::Line(line) => serde_json::from_str(&line).unwrap_or(Value::Null),
+            };
+            (row.key, doc)
+        })
+        .collect();
     let old = match fs::read_to_string(path) {
         Ok(text) => parse_csv(&text),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
@@ -258,7 +358,7 @@ fn merge_csv(path: &Path, tmp: &PathBuf, collection: &Collection, batch: &[Value
     };
     let mut records = old.into_iter();
     let mut header: Vec<String> = records.next().unwrap_or_default();
-    for column in columns(batch) {
+    for column in columns(docs.iter().map(|(_, doc)| doc)) {
         if !header.contains(&column) {
             header.push(column);
         }
@@ -271,11 +371,7 @@ fn merge_csv(path: &Path, tmp: &PathBuf, collection: &Collection, batch: &[Value
             .collect();
         cells.join(",")
     };
-    let mut batch = Batch::new(
-        batch
-            .iter()
-            .map(|doc| (collection.key_of(doc), csv_record(doc, &header))),
-    );
+    let mut batch = Batch::new(docs.iter().map(|(key, doc)| (key.clone(), csv_record(doc, &header))));
     let mut merged = Merged::default();
     let mut out = create(tmp)?;
     if !header.is_empty() {
@@ -318,6 +414,12 @@ mod tests {
     use crate::catalog::find;
     use serde_json::json;
 
+    fn rows(collection: &Collection, format: FileFormat, docs: &[Value]) -> Vec<Row> {
+        docs.iter()
+            .map(|doc| Row::new(collection, format, doc.clone()))
+            .collect()
+    }
+
     #[test]
     fn ndjson_merges_add_new_replace_changed_and_keep_unchanged() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -326,7 +428,15 @@ mod tests {
             json!({"id": "a", "day": "2024-01-01", "score": 1}),
             json!({"id": "b", "day": "2024-01-02", "score": 2}),
         ];
-        let merged = merge(dir.path(), "sleep.ndjson", FileFormat::Ndjson, &sleep, &first).expect("merge");
+        let merged = merge(
+            dir.path(),
+            "sleep.ndjson",
+            FileFormat::Ndjson,
+            &sleep,
+            rows(&sleep, FileFormat::Ndjson, &first),
+            false,
+        )
+        .expect("merge");
         assert_eq!(
             merged,
             Merged {
@@ -341,7 +451,15 @@ mod tests {
             json!({"id": "a", "day": "2024-01-01", "score": 1}),
             json!({"id": "c", "day": "2024-01-03", "score": 4}),
         ];
-        let merged = merge(dir.path(), "sleep.ndjson", FileFormat::Ndjson, &sleep, &second).expect("merge");
+        let merged = merge(
+            dir.path(),
+            "sleep.ndjson",
+            FileFormat::Ndjson,
+            &sleep,
+            rows(&sleep, FileFormat::Ndjson, &second),
+            false,
+        )
+        .expect("merge");
         assert_eq!(
             merged,
             Merged {
@@ -365,12 +483,28 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let heartrate = find("heartrate").expect("heartrate");
         let first = [json!({"bpm": 60, "timestamp": "2024-01-01T00:00:00+00:00"})];
-        merge(dir.path(), "hr.csv", FileFormat::Csv, &heartrate, &first).expect("merge");
+        merge(
+            dir.path(),
+            "hr.csv",
+            FileFormat::Csv,
+            &heartrate,
+            rows(&heartrate, FileFormat::Csv, &first),
+            false,
+        )
+        .expect("merge");
         let second = [
             json!({"bpm": 60, "timestamp": "2024-01-01T00:00:00+00:00"}),
             json!({"bpm": 61, "source": "rest, \"awake\"", "timestamp": "2024-01-01T00:05:00+00:00"}),
         ];
-        let merged = merge(dir.path(), "hr.csv", FileFormat::Csv, &heartrate, &second).expect("merge");
+        let merged = merge(
+            dir.path(),
+            "hr.csv",
+            FileFormat::Csv,
+            &heartrate,
+            rows(&heartrate, FileFormat::Csv, &second),
+            false,
+        )
+        .expect("merge");
         assert_eq!(
             merged,
             Merged {
@@ -386,5 +520,56 @@ mod tests {
             "bpm,timestamp,source\n60,2024-01-01T00:00:00+00:00,\n61,2024-01-01T00:05:00+00:00,\"rest, \"\"awake\"\"\"\n"
         );
         assert_eq!(parse_csv(&text)[2][2], "rest, \"awake\"");
+    }
+
+    #[test]
+    fn appending_copies_the_old_file_and_counts_its_lines() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let heartrate = find("heartrate").expect("heartrate");
+        let sample = |minute: u32| json!({"bpm": 60, "timestamp": format!("2024-01-01T00:{minute:02}:00+00:00")});
+        let first = [sample(0), sample(5)];
+        let merged = merge(
+            dir.path(),
+            "hr.ndjson",
+            FileFormat::Ndjson,
+            &heartrate,
+            rows(&heartrate, FileFormat::Ndjson, &first),
+            true,
+        )
+        .expect("append");
+        assert_eq!(
+            merged,
+            Merged {
+                added: 2,
+                updated: 0,
+                unchanged: 0,
+                total: 2
+            }
+        );
+        let second = [sample(10), sample(10)];
+        let merged = merge(
+            dir.path(),
+            "hr.ndjson",
+            FileFormat::Ndjson,
+            &heartrate,
+            rows(&heartrate, FileFormat::Ndjson, &second),
+            true,
+        )
+        .expect("append");
+        assert_eq!(
+            merged,
+            Merged {
+                added: 1,
+                updated: 0,
+                unchanged: 0,
+                total: 3
+            }
+        );
+        let text = fs::read_to_string(dir.path().join("hr.ndjson")).expect("read");
+        assert_eq!(text.lines().count(), 3);
+        assert!(
+            text.ends_with("\"timestamp\":\"2024-01-01T00:10:00+00:00\"}\n"),
+            "{text}"
+        );
     }
 }
