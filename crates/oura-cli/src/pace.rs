@@ -112,11 +112,22 @@ impl Pacer {
         if let Ok(mut state) = self.state.lock() {
             state.in_flight = state.in_flight.saturating_sub(1);
             if let Some(rate_limit) = rate_limit {
+                let reset = rate_limit.reset.map(SystemTime::from);
+                // Answers to concurrent requests arrive in any order: within one window (the
+                // same or an earlier reset) the smallest remaining count is the true one; a
+                // later reset means the window moved and the count is new.
+                let moved = match (reset, state.reset) {
+                    (Some(new), Some(known)) => new > known,
+                    _ => true,
+                };
                 if let Some(remaining) = rate_limit.remaining {
-                    state.remaining = Some(remaining);
+                    state.remaining = Some(match state.remaining {
+                        Some(known) if !moved => known.min(remaining),
+                        _ => remaining,
+                    });
                 }
-                if let Some(reset) = rate_limit.reset {
-                    state.reset = Some(SystemTime::from(reset));
+                if reset.is_some() && (moved || state.reset.is_none()) {
+                    state.reset = reset;
                 }
                 if rate_limit.retry_after.is_some() && rate_limit.remaining.is_none() {
                     state.remaining = Some(0);
@@ -176,5 +187,23 @@ mod tests {
             started.elapsed()
         );
         assert_eq!(pacer.requests(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_does_not_raise_the_budget_of_its_window() {
+        let pacer = Pacer::new();
+        let reset = chrono::Utc::now() + chrono::Duration::seconds(30);
+        let at = |remaining| RateLimit {
+            remaining: Some(remaining),
+            reset: Some(reset),
+            ..RateLimit::default()
+        };
+        for _ in 0..3 {
+            pacer.acquire().await;
+        }
+        pacer.done(Some(&at(1)));
+        pacer.done(Some(&at(2)));
+        pacer.done(Some(&at(0)));
+        assert!(matches!(pacer.next(), Next::Sleep(_)), "none left until the reset");
     }
 }
