@@ -36,7 +36,10 @@ fn main() {
         .unwrap_or(3);
     let today = chrono::Local::now().date_naive();
     let since = (today - chrono::Duration::days(364)).to_string();
-    println!("export of one year ({since} to {today}) of every collection, latency 25 ms, rate limit {LIMIT}/{} s", WINDOW.as_secs());
+    println!(
+        "export of one year ({since} to {today}) of every collection, latency 25 ms, rate limit {LIMIT}/{} s",
+        WINDOW.as_secs()
+    );
     println!(
         "{:>11} {:>9} {:>8} {:>8} {:>11} {:>7} {:>9} {:>9}",
         "concurrency", "wall s", "requests", "longest", "bound s", "ratio", "peak MiB", "docs"
@@ -79,11 +82,23 @@ fn main() {
                 std::thread::sleep(Duration::from_millis(2));
             };
             let wall = started.elapsed();
-            let stderr = child.stderr.take().map(std::io::read_to_string).and_then(Result::ok).unwrap_or_default();
+            let stderr = child
+                .stderr
+                .take()
+                .map(std::io::read_to_string)
+                .and_then(Result::ok)
+                .unwrap_or_default();
             assert!(status.success(), "export failed: {stderr}");
 
-            let requests: Vec<_> = emulator.requests().into_iter().filter(|r| r.path.starts_with("/v2/")).collect();
-            assert!(requests.iter().all(|r| r.status == Some(200)), "every request answered 200");
+            let requests: Vec<_> = emulator
+                .requests()
+                .into_iter()
+                .filter(|r| r.path.starts_with("/v2/"))
+                .collect();
+            assert!(
+                requests.iter().all(|r| r.status == Some(200)),
+                "every request answered 200"
+            );
             // The longest chain of requests that must follow each other: the pages of one window
             // (a day collection's whole range, or one 30-day window of a time series).
             let mut chains: HashMap<(String, String), u64> = HashMap::new();

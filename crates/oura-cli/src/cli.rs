@@ -26,7 +26,7 @@ pub struct Global {
     /// Use Oura's sandbox (fake data, no login needed).
     #[arg(long, global = true)]
     pub sandbox: bool,
-    /// Another API root than https://api.ouraring.com (a proxy, a separately started emulator).
+    /// Another API root than Oura's own (a proxy, a separately started emulator).
     #[arg(
         long,
         global = true,

@@ -790,6 +790,11 @@ async fn login_whoami_logout() {
         serde_json::to_value(emulator.personal_info(0).expect("user")).expect("json")
     );
 
+    // OURA_TOKEN overrides the saved login.
+    let mut cmd = oura(dir.path());
+    cmd.env("OURA_TOKEN", "not-a-token").arg("whoami");
+    failed_with(&run(cmd).await, 3, "Oura rejected the access token (401)");
+
     let mut cmd = oura(dir.path());
     cmd.arg("logout");
     let output = run(cmd).await;
