@@ -705,6 +705,7 @@ fn save(dir: &Path, state: &State, sinks: &mut [Sink]) {
 struct Progress {
     multi: MultiProgress,
     bars: Arc<Vec<ProgressBar>>,
+    documents: Arc<Vec<std::sync::atomic::AtomicU64>>,
 }
 
 impl Progress {
@@ -735,6 +736,12 @@ impl Progress {
             .collect();
         Progress {
             multi,
+            documents: Arc::new(
+                collections
+                    .iter()
+                    .map(|_| std::sync::atomic::AtomicU64::new(0))
+                    .collect(),
+            ),
             bars: Arc::new(bars),
         }
     }
@@ -743,13 +750,8 @@ impl Progress {
         if let Some(bar) = self.bars.get(slot) {
             bar.inc(days);
             if docs > 0 {
-                let count = bar
-                    .message()
-                    .split(' ')
-                    .next()
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(0);
-                bar.set_message(format!("{} documents", count + docs as u64));
+                let count = self.documents[slot].fetch_add(docs as u64, Ordering::Relaxed) + docs as u64;
+                bar.set_message(format!("{count} documents"));
             }
         }
     }
