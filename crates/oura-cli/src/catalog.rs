@@ -1,74 +1,23 @@
 //! The collections the tool knows: how each is ranged, where a document lies in time, and its
 //! pages as raw JSON.
 
-use futures::StreamExt as _;
 use futures::stream::BoxStream;
-use oura::{Client, Page, RangeQuery as _};
+use oura::{Client, Page};
 use serde_json::Value;
 
-/// How a collection is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `start_date`/`end_date` (days).
-    Days,
-    /// `start_datetime`/`end_datetime` (a time series, with `latest`).
-    Series,
-    /// No range at all (`ring_configuration`).
-    Whole,
-}
+/// How a collection is asked for (the library's table says).
+pub use oura::RangeKind as Kind;
+/// Every collection, in the library's order, and one of them.
+pub use oura::{COLLECTIONS, Collection};
 
-/// One collection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Collection {
-    /// The route name, as in `/v2/usercollection/<route>`.
-    pub route: &'static str,
-    /// How it is ranged.
-    pub kind: Kind,
-    /// The field that places a document in time (`day`, `start_day`, `timestamp`).
-    pub position: Option<&'static str>,
-}
-
-macro_rules! catalog {
-    ($($route:literal => $method:ident, $range:ty, $kind:ident, $position:expr;)*) => {
-        /// Every collection, in the library's order.
-        pub const COLLECTIONS: &[Collection] = &[
-            $(Collection { route: $route, kind: Kind::$kind, position: $position },)*
-        ];
-
-        /// The pages of a collection as raw JSON, one request per page polled.
-        pub fn pages(
-            client: &Client,
-            route: &str,
-            start: Option<&str>,
-            end: Option<&str>,
-        ) -> oura::Result<BoxStream<'static, oura::Result<Page<Value>>>> {
-            match route {
-                $($route => Ok(client.$method().raw().pages(<$range>::from_bounds(start, end)?).boxed()),)*
-                other => Err(unknown(other)),
-            }
-        }
-    };
-}
-
-catalog! {
-    "daily_activity" => daily_activity, oura::DateRange, Days, Some("day");
-    "daily_cardiovascular_age" => daily_cardiovascular_age, oura::DateRange, Days, Some("day");
-    "daily_readiness" => daily_readiness, oura::DateRange, Days, Some("day");
-    "daily_resilience" => daily_resilience, oura::DateRange, Days, Some("day");
-    "daily_sleep" => daily_sleep, oura::DateRange, Days, Some("day");
-    "daily_spo2" => daily_spo2, oura::DateRange, Days, Some("day");
-    "daily_stress" => daily_stress, oura::DateRange, Days, Some("day");
-    "enhanced_tag" => enhanced_tag, oura::DateRange, Days, Some("start_day");
-    "heartrate" => heartrate, oura::DateTimeRange, Series, Some("timestamp");
-    "rest_mode_period" => rest_mode_period, oura::DateRange, Days, Some("start_day");
-    "ring_battery_level" => ring_battery_level, oura::DateTimeRange, Series, Some("timestamp");
-    "ring_configuration" => ring_configuration, oura::All, Whole, None;
-    "session" => session, oura::DateRange, Days, Some("day");
-    "sleep" => sleep, oura::DateRange, Days, Some("day");
-    "sleep_time" => sleep_time, oura::DateRange, Days, Some("day");
-    "tag" => tag, oura::DateRange, Days, Some("day");
-    "vO2_max" => vo2_max, oura::DateRange, Days, Some("day");
-    "workout" => workout, oura::DateRange, Days, Some("day");
+/// The pages of a collection as raw JSON, one request per page polled.
+pub fn pages(
+    client: &Client,
+    route: &str,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> oura::Result<BoxStream<'static, oura::Result<Page<Value>>>> {
+    oura::pages_by_route(client, route, start, end)
 }
 
 fn unknown(name: &str) -> oura::Error {
@@ -100,15 +49,24 @@ pub fn cell_text(value: &Value) -> String {
     }
 }
 
-impl Collection {
+/// What the tool reads off a document of a [`Collection`].
+pub trait Keyed {
     /// Where a document lies in time, as Oura wrote it (a day or an RFC 3339 instant).
-    pub fn position_of<'v>(&self, doc: &'v Value) -> Option<&'v str> {
+    fn position_of<'v>(&self, doc: &'v Value) -> Option<&'v str>;
+    /// The identity of a document, to write each one once: its `id`, else its position (time
+    /// series samples have no id), else its whole text.
+    fn key_of(&self, doc: &Value) -> String;
+}
+
+impl Keyed for Collection {
+    /// Where a document lies in time, as Oura wrote it (a day or an RFC 3339 instant).
+    fn position_of<'v>(&self, doc: &'v Value) -> Option<&'v str> {
         doc.get(self.position?)?.as_str()
     }
 
     /// The identity of a document, to write each one once: its `id`, else its position (time
     /// series samples have no id), else its whole text.
-    pub fn key_of(&self, doc: &Value) -> String {
+    fn key_of(&self, doc: &Value) -> String {
         let id = doc.get("id").map(cell_text).unwrap_or_default();
         let position = self.position_of(doc).unwrap_or_default();
         key(&id, position, || doc.to_string())

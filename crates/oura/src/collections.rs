@@ -10,7 +10,7 @@ use crate::client::{ApiRequest, Client, encode_path_segment};
 use crate::error::{Error, Result};
 use crate::models;
 use crate::paginate::{self, Locate, Page};
-use crate::range::{All, DateRange, DateTimeRange, Position, RangeQuery};
+use crate::range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery};
 
 /// A document type of a collection: how to reach it and where it lies in time.
 pub trait Document: DeserializeOwned + Send + Sync + 'static {
@@ -100,18 +100,27 @@ macro_rules! collections {
         /// The route name of every collection, in the order of the table.
         pub const ROUTES: &[&str] = &[$($route),*];
 
-        /// Any collection by its route name (`daily_sleep`, `heartrate`, `vO2_max`, ...), as the
-        /// raw JSON documents Oura sent: for tools that take the collection from their input.
-        /// `start`/`end` are parsed for the collection's kind of range (see
-        /// [`RangeQuery::from_bounds`]).
-        pub fn list_by_route(
+        /// What the table says about every collection, in its order: for tools that work on
+        /// any collection by name.
+        pub const COLLECTIONS: &[Collection] = &[
+            $(Collection {
+                route: $route,
+                kind: <$range as RangeQuery>::KIND,
+                position: <$ty as Document>::POSITION_FIELD,
+            },)*
+        ];
+
+        /// The pages of any collection by its route name (`daily_sleep`, `heartrate`, `vO2_max`,
+        /// ...), as the raw JSON documents Oura sent. `start`/`end` are parsed for the
+        /// collection's kind of range (see [`RangeQuery::from_bounds`]).
+        pub fn pages_by_route(
             client: &Client,
             route: &str,
             start: Option<&str>,
             end: Option<&str>,
-        ) -> Result<DocumentStream<serde_json::Value>> {
+        ) -> Result<DocumentStream<Page<serde_json::Value>>> {
             match route {
-                $($route => Ok(client.$method().raw().list(<$range as RangeQuery>::from_bounds(start, end)?)),)*
+                $($route => Ok(client.$method().raw().pages(<$range as RangeQuery>::from_bounds(start, end)?)),)*
                 other => Err(Error::InvalidInput(format!(
                     "unknown collection {other:?}; known: {}",
                     ROUTES.join(", ")
@@ -359,6 +368,28 @@ fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Positio
         return Some(Position::Day(day));
     }
     chrono::DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
+}
+
+/// Any collection by its route name, as the raw JSON documents Oura sent, one by one: the
+/// documents of [`pages_by_route`].
+pub fn list_by_route(
+    client: &Client,
+    route: &str,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<DocumentStream<serde_json::Value>> {
+    Ok(paginate::documents(pages_by_route(client, route, start, end)?).boxed())
+}
+
+/// One row of the collection table: [`COLLECTIONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Collection {
+    /// The route name, as in `/v2/usercollection/<route>`.
+    pub route: &'static str,
+    /// The kind of range it takes.
+    pub kind: RangeKind,
+    /// The field that places a document in time (`day`, `start_day`, `timestamp`).
+    pub position: Option<&'static str>,
 }
 
 /// Keeps the stream type nameable in signatures.

@@ -14,10 +14,13 @@ mod secret;
 pub mod webhooks;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, TokenSource};
-pub use collections::{Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument, TimeSeries, list_by_route};
+pub use collections::{
+    COLLECTIONS, Collection, Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument, TimeSeries,
+    list_by_route, pages_by_route,
+};
 pub use error::{Error, ErrorDetail, RateLimit, Result, SNIPPET_LEN};
 pub use paginate::Page;
-pub use range::{All, DateRange, DateTimeRange, Position, RangeQuery, parse_date};
+pub use range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery, parse_date};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

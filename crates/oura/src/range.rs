@@ -194,8 +194,22 @@ impl Keep {
     }
 }
 
+/// The three kinds of range the collections take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RangeKind {
+    /// Days ([`DateRange`]): `start_date`/`end_date`.
+    Days,
+    /// Instants ([`DateTimeRange`]): `start_datetime`/`end_datetime`, a time series.
+    Series,
+    /// No range ([`All`]): the whole collection.
+    Whole,
+}
+
 /// A range of one of the three kinds the collections take.
 pub trait RangeQuery: Clone + Send + Sync + 'static {
+    /// Which kind of range this is.
+    const KIND: RangeKind;
+
     /// The requests that fetch the range.
     #[doc(hidden)]
     fn windows(&self) -> Vec<WindowQuery>;
@@ -227,6 +241,8 @@ fn day_bounds(start: Option<&str>, end: Option<&str>) -> Result<DateRange> {
 pub struct WindowQuery(pub(crate) Window);
 
 impl RangeQuery for DateRange {
+    const KIND: RangeKind = RangeKind::Days;
+
     fn from_bounds(start: Option<&str>, end: Option<&str>) -> Result<Self> {
         day_bounds(start, end)
     }
@@ -247,6 +263,8 @@ impl RangeQuery for DateRange {
 }
 
 impl RangeQuery for DateTimeRange {
+    const KIND: RangeKind = RangeKind::Series;
+
     fn from_bounds(start: Option<&str>, end: Option<&str>) -> Result<Self> {
         match (start, end) {
             (Some(start), Some(end)) => DateTimeRange::parse(start, end),
@@ -286,6 +304,8 @@ impl RangeQuery for DateTimeRange {
 pub struct All;
 
 impl RangeQuery for All {
+    const KIND: RangeKind = RangeKind::Whole;
+
     /// Collections without a range ignore the bounds.
     fn from_bounds(_: Option<&str>, _: Option<&str>) -> Result<Self> {
         Ok(All)

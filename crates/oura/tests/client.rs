@@ -522,4 +522,20 @@ async fn every_route_of_the_table_is_reachable_by_name() {
         mock.assert_calls_async(1).await;
     }
     assert_eq!(oura::ROUTES.len(), 18);
+    let row = |route: &str| {
+        oura::COLLECTIONS
+            .iter()
+            .find(|c| c.route == route)
+            .copied()
+            .expect("a row")
+    };
+    assert_eq!(
+        oura::COLLECTIONS.iter().map(|c| c.route).collect::<Vec<_>>(),
+        oura::ROUTES
+    );
+    assert_eq!(row("heartrate").kind, oura::RangeKind::Series);
+    assert_eq!(row("ring_configuration").kind, oura::RangeKind::Whole);
+    assert_eq!(row("ring_configuration").position, None);
+    assert_eq!(row("enhanced_tag").position, Some("start_day"));
+    assert_eq!(row("vO2_max").kind, oura::RangeKind::Days);
 }

@@ -22,7 +22,7 @@ use futures::StreamExt as _;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
-use crate::catalog::{self, COLLECTIONS, Collection, Kind};
+use crate::catalog::{self, COLLECTIONS, Collection, Keyed as _, Kind};
 use crate::cli::{ExportArgs, Format, Global};
 use crate::failure::{Failure, code, from_oura};
 use crate::pace::{self, Pacer};

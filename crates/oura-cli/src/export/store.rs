@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::catalog::{self, Collection, cell_text};
+use crate::catalog::{self, Collection, Keyed as _, cell_text};
 use crate::output::{columns, csv_field, csv_record};
 
 /// The format of the export files.
@@ -51,7 +51,7 @@ pub struct Merged {
 /// in parallel, so the writer only writes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    /// The document's identity (see [`Collection::key_of`]).
+    /// The document's identity (see [`Keyed::key_of`](crate::catalog::Keyed::key_of)).
     pub key: String,
     /// Where it lies in time, as Oura wrote it.
     pub position: Option<String>,
