@@ -193,7 +193,7 @@ mod tests {
         write_all(&mut out, Format::Csv, &docs).expect("write");
         assert_eq!(
             String::from_utf8(out).expect("utf8"),
-            "id,note,score,contributors\na,\"x, \"\"y\"\"\",80,\nb,,,\"{\"\"hrv\"\":70}\"\n"
+            "id,score,note,contributors\na,80,\"x, \"\"y\"\"\",\nb,,,\"{\"\"hrv\"\":70}\"\n"
         );
     }
 
@@ -204,7 +204,7 @@ mod tests {
         write_all(&mut out, Format::Table, &docs).expect("write");
         assert_eq!(
             String::from_utf8(out).expect("utf8"),
-            "day         items      score  id\n2024-01-01  [2 items]  80     x\n(1 documents)\n"
+            "day         score  items      id\n2024-01-01  80     [2 items]  x\n(1 documents)\n"
         );
     }
 }

@@ -472,7 +472,7 @@ mod tests {
         let text = fs::read_to_string(dir.path().join("sleep.ndjson")).expect("read");
         assert_eq!(
             text,
-            "{\"day\":\"2024-01-01\",\"id\":\"a\",\"score\":1}\n{\"day\":\"2024-01-02\",\"id\":\"b\",\"score\":3}\n{\"day\":\"2024-01-03\",\"id\":\"c\",\"score\":4}\n"
+            "{\"id\":\"a\",\"day\":\"2024-01-01\",\"score\":1}\n{\"id\":\"b\",\"day\":\"2024-01-02\",\"score\":3}\n{\"id\":\"c\",\"day\":\"2024-01-03\",\"score\":4}\n"
         );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("dir").collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left");
