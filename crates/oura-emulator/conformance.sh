@@ -21,7 +21,8 @@ SHARED="${OURA_SHARED:-../shared}"
 SPEC="$SHARED/oura/openapi/openapi-newest.json"
 MAX_EXAMPLES="${CONFORMANCE_MAX_EXAMPLES:-25}"
 SEED="${CONFORMANCE_SEED:-1}"
-WORK="$ROOT/target/conformance"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+WORK="$TARGET/conformance"
 VENV="$WORK/venv"
 CLIENT_ID="conformance-client"
 CLIENT_SECRET="conformance-secret"
@@ -40,7 +41,7 @@ if ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; the
 fi
 
 cargo build --quiet --locked -p oura-emulator --bin oura-emulator
-BIN="$ROOT/target/debug/oura-emulator"
+BIN="$TARGET/debug/oura-emulator"
 
 PIDS=()
 cleanup() {
