@@ -9,7 +9,7 @@ use crate::catalog::{self, Collection, Kind};
 use crate::cli::{Format, GetArgs, Global};
 use crate::failure::{Failure, code};
 use crate::output;
-use crate::pace::{self, Pacer};
+use crate::pace::Pacer;
 use crate::session;
 
 /// Runs `oura get`.
@@ -31,14 +31,7 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut kept = Vec::new();
     loop {
-        pacer.acquire().await;
-        let next = pages.next().await;
-        match &next {
-            Some(Ok(page)) => pacer.done(page.rate_limit.as_ref()),
-            Some(Err(err)) => pacer.done(pace::of_error(err)),
-            None => pacer.done(None),
-        }
-        match next {
+        match pacer.next_page(&mut pages).await {
             None => break,
             Some(Err(err)) => {
                 output::check(out.flush())?;

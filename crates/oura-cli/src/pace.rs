@@ -37,7 +37,23 @@ const RESET_MARGIN: Duration = Duration::from_secs(1);
 /// The longest single wait (Oura's window is five minutes).
 const MAX_WAIT: Duration = Duration::from_secs(300);
 
+/// A stream of raw pages, as the library lists them.
+pub type Pages = futures::stream::BoxStream<'static, oura::Result<oura::Page<serde_json::Value>>>;
+
 impl Pacer {
+    /// The next page of `pages`, sent when the rate limit allows, with what came back counted.
+    pub async fn next_page(&self, pages: &mut Pages) -> Option<oura::Result<oura::Page<serde_json::Value>>> {
+        use futures::StreamExt as _;
+        self.acquire().await;
+        let next = pages.next().await;
+        match &next {
+            Some(Ok(page)) => self.done(page.rate_limit.as_ref()),
+            Some(Err(err)) => self.done(of_error(err)),
+            None => self.done(None),
+        }
+        next
+    }
+
     /// A pacer that knows nothing yet.
     pub fn new() -> Self {
         Pacer::default()

@@ -193,14 +193,7 @@ async fn fetch_all(client: &oura::Client, pacer: &Pacer, collection: &Collection
     let mut pages = catalog::pages(client, collection.route, None, None)?;
     let mut docs = Vec::new();
     loop {
-        pacer.acquire().await;
-        let next = pages.next().await;
-        match &next {
-            Some(Ok(page)) => pacer.done(page.rate_limit.as_ref()),
-            Some(Err(err)) => pacer.done(pace::of_error(err)),
-            None => pacer.done(None),
-        }
-        match next {
+        match pacer.next_page(&mut pages).await {
             None => return Ok(docs),
             Some(Err(err)) => return Err(err),
             Some(Ok(page)) => docs.extend(page.data),
@@ -413,18 +406,8 @@ async fn run_unit(context: &Context, unit: Unit, tx: &mpsc::Sender<Event>) {
 }
 
 /// The next page, within the rate limit.
-async fn fetch(
-    context: &Context,
-    pages: &mut futures::stream::BoxStream<'static, oura::Result<oura::Page<Value>>>,
-) -> Option<oura::Result<oura::Page<Value>>> {
-    context.pacer.acquire().await;
-    let next = pages.next().await;
-    match &next {
-        Some(Ok(page)) => context.pacer.done(page.rate_limit.as_ref()),
-        Some(Err(err)) => context.pacer.done(pace::of_error(err)),
-        None => context.pacer.done(None),
-    }
-    next
+async fn fetch(context: &Context, pages: &mut pace::Pages) -> Option<oura::Result<oura::Page<Value>>> {
+    context.pacer.next_page(pages).await
 }
 
 /// One collection's file, as the writer sees it.
