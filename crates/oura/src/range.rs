@@ -1,6 +1,6 @@
 //! What to ask for: inclusive day ranges, date-time ranges split into 30-day windows.
 
-use chrono::{DateTime, Duration, FixedOffset, Local, NaiveDate};
+use chrono::{DateTime, Duration, FixedOffset, Local, NaiveDate, NaiveTime};
 
 use crate::error::{Error, Result};
 
@@ -93,18 +93,13 @@ impl DateTimeRange {
     /// The whole of the given days, in the local time zone's current offset.
     pub fn days(range: DateRange) -> Self {
         let offset = *Local::now().offset();
-        let at = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map(|t| t.and_local_timezone(offset).single());
-        let start = at(range.start).flatten();
-        let end = at(range.end + Duration::days(1)).flatten();
-        match (start, end) {
-            (Some(start), Some(end)) => DateTimeRange {
-                start,
-                end: end - Duration::seconds(1),
-            },
-            _ => DateTimeRange {
-                start: Local::now().fixed_offset(),
-                end: Local::now().fixed_offset(),
-            },
+        // Local midnight in a fixed offset: the UTC instant is the local time minus the offset.
+        let midnight = |day: NaiveDate| {
+            DateTime::<FixedOffset>::from_naive_utc_and_offset(day.and_time(NaiveTime::MIN) - offset, offset)
+        };
+        DateTimeRange {
+            start: midnight(range.start),
+            end: midnight(range.end + Duration::days(1)) - Duration::seconds(1),
         }
     }
 
@@ -325,6 +320,15 @@ mod tests {
 
     fn at(text: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(text).expect("date-time")
+    }
+
+    #[test]
+    fn whole_days_run_from_local_midnight_to_the_last_second() {
+        let range = DateTimeRange::days(DateRange::parse("2024-01-01", "2024-01-02").expect("range"));
+        let offset = range.start().offset().local_minus_utc();
+        assert_eq!(range.start().naive_local().to_string(), "2024-01-01 00:00:00");
+        assert_eq!(range.end().naive_local().to_string(), "2024-01-02 23:59:59");
+        assert_eq!(range.end().offset().local_minus_utc(), offset);
     }
 
     #[test]

@@ -132,7 +132,9 @@ async fn a_repeated_token_stops_with_an_error_instead_of_looping() {
         .collect()
         .await;
     assert_eq!(results.len(), 2, "first page, then the error");
-    assert!(results[0].is_ok());
+    let first = results[0].as_ref().expect("the first page");
+    assert_eq!(first.data.len(), 1);
+    assert_eq!(first.next_token.as_deref(), Some("same"));
     assert!(
         matches!(&results[1], Err(Error::RepeatedPageToken { token }) if token == "same"),
         "{:?}",
