@@ -10,6 +10,7 @@ mod errors;
 mod faults;
 mod oauth;
 mod prng;
+mod query;
 mod record;
 mod server;
 mod state;
