@@ -139,7 +139,9 @@ impl Cursor {
 /// The documented default date range: the week before the end date, which defaults to the
 /// emulator's `today`.
 fn date_range(query: &Query, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let start = query.get("start_date").map(|v| query::date_or_datetime("start_date", v));
+    let start = query
+        .get("start_date")
+        .map(|v| query::date_or_datetime("start_date", v));
     let end = query.get("end_date").map(|v| query::date_or_datetime("end_date", v));
     let (start, end) = both(start, end)?;
     let (start, end) = (start.map(QueryDateTime::day), end.map(QueryDateTime::day));
@@ -161,10 +163,7 @@ fn date_range(query: &Query, today: NaiveDate) -> Result<(NaiveDate, NaiveDate),
 }
 
 /// Two optional parameters, parsed; every error of both in one 422, as FastAPI reports them.
-fn both<T>(
-    a: Option<Result<T, ApiError>>,
-    b: Option<Result<T, ApiError>>,
-) -> Result<(Option<T>, Option<T>), ApiError> {
+fn both<T>(a: Option<Result<T, ApiError>>, b: Option<Result<T, ApiError>>) -> Result<(Option<T>, Option<T>), ApiError> {
     match (a.transpose(), b.transpose()) {
         (Ok(a), Ok(b)) => Ok((a, b)),
         (Err(ApiError::Validation(mut first)), Err(ApiError::Validation(second))) => {

@@ -250,7 +250,10 @@ mod tests {
         let rows: Vec<Row> = serde_json::from_str(TABLE).expect("tests/grammar.json is a list of rows");
         assert!(rows.len() >= 40, "the table has {} rows", rows.len());
         let accepted = rows.iter().filter(|r| r.value.is_some()).count();
-        assert!(accepted >= 15 && rows.len() - accepted >= 15, "both verdicts are well covered");
+        assert!(
+            accepted >= 15 && rows.len() - accepted >= 15,
+            "both verdicts are well covered"
+        );
         for row in &rows {
             let what = format!("{}={:?}", row.param, row.input);
             match (parse(row), &row.value) {

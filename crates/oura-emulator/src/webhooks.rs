@@ -57,8 +57,14 @@ fn unauthorized() -> Response {
     detail(StatusCode::FORBIDDEN, "Forbidden")
 }
 
+/// `GET` of an unknown subscription id: 403, as recorded from the live API.
 fn forbidden() -> Response {
     detail(StatusCode::FORBIDDEN, "Forbidden")
+}
+
+/// `PUT` or renew of an unknown subscription id: 404, as recorded from the live API.
+fn subscription_not_found(id: &str) -> Response {
+    detail(StatusCode::NOT_FOUND, &format!("Subscription with id {id} not found."))
 }
 
 fn expiration(state: &State) -> DateTime<Utc> {
@@ -125,7 +131,19 @@ async fn verify_callback(state: &State, callback_url: &str, verification_token: 
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::body(&[], "json_invalid", format!("Invalid request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        let text = e.to_string();
+        // A missing field is answered as recorded from the live API:
+        // `{"type": "string_type", "loc": ["body", field], "msg": "<field> is required"}`.
+        match text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(field, _)| field)
+        {
+            Some(field) => ApiError::body(&[field], "string_type", format!("{field} is required")),
+            None => ApiError::body(&[], "json_invalid", format!("Invalid request body: {text}")),
+        }
+    })
 }
 
 fn known_types(event_type: Option<&WebhookOperation>, data_type: Option<&ExtApiV2DataType>) -> Result<(), ApiError> {
@@ -205,12 +223,18 @@ pub(crate) async fn update(
     if !authorized(&state, &headers) {
         return unauthorized();
     }
+    // The body is validated before the id is looked up, as the live API does.
+    let request: types::UpdateWebhookSubscriptionRequest = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(error) = known_types(request.event_type.as_ref(), request.data_type.as_ref()) {
+        return error.into_response();
+    }
     let Some(mut subscription) = find(&state, &id) else {
-        return forbidden();
+        return subscription_not_found(&id);
     };
     let result = async {
-        let request: types::UpdateWebhookSubscriptionRequest = parse_body(&body)?;
-        known_types(request.event_type.as_ref(), request.data_type.as_ref())?;
         if let Some(url) = request.callback_url.filter(|u| *u != subscription.callback_url) {
             verify_callback(&state, &url, &request.verification_token).await?;
             subscription.callback_url = url;
@@ -234,7 +258,7 @@ pub(crate) async fn update(
             *stored = subscription.clone();
             (StatusCode::OK, Json(subscription.model())).into_response()
         }
-        None => forbidden(),
+        None => subscription_not_found(&id),
     }
 }
 
@@ -249,7 +273,7 @@ pub(crate) async fn renew(AxState(state): AxState<Arc<State>>, headers: HeaderMa
             subscription.expiration = expiration(&state);
             (StatusCode::OK, Json(subscription.model())).into_response()
         }
-        None => forbidden(),
+        None => subscription_not_found(&id),
     }
 }
 
@@ -268,7 +292,8 @@ pub(crate) async fn delete(
     if subscriptions.len() < before {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        forbidden()
+        // The live API's words for an unknown id on DELETE.
+        detail(StatusCode::NOT_FOUND, &format!("No webhook id {id} found."))
     }
 }
 
