@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod open_enum;
+pub mod scopes;
 
 #[allow(
     missing_docs,
