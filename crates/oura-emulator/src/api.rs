@@ -47,24 +47,40 @@ pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Requ
     }
     let sandbox = request.uri().path().starts_with("/v2/sandbox/");
     let token = bearer(headers).map(str::to_owned);
-    let user = token.as_deref().and_then(|t| state.authenticate(t));
-    let subject = match (sandbox, user) {
+    let grant = token.as_deref().and_then(|t| state.authenticate(t));
+    let subject = match (sandbox, &grant) {
         (true, _) => Subject::Sandbox,
-        (false, Some(user)) => Subject::User(user),
+        (false, Some(grant)) => Subject::User(grant.user),
         (false, None) => return ApiError::Unauthorized.into_response(),
     };
+    // Counted per application (the token's, else the default one's) and per access token.
     let limit = state.config.rate_limit;
-    let mut keys = vec![format!("app:{}", state.config.client_id)];
-    if let (Some(token), Some(_)) = (&token, user) {
+    let app = grant.as_ref().map_or(0, |g| g.app);
+    let client_id = state.config.applications[app].client_id();
+    let mut keys = vec![format!("app:{client_id}")];
+    if let (Some(token), Some(_)) = (&token, &grant) {
         keys.push(format!("token:{token}"));
     }
     let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, Instant::now());
-    let reset = epoch_secs() + status.reset_after.as_secs_f64().ceil() as u64;
+    let reset = epoch_secs().saturating_add(status.reset_after.as_secs_f64().ceil() as u64);
     if status.limited {
         let mut response = crate::errors::detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
         let retry_after = status.reset_after.as_secs_f64().ceil().max(1.0) as u64;
         set_header(&mut response, "retry-after", retry_after.to_string());
         add_rate_headers(&mut response, limit.requests, limit.window, 0, reset);
+        return response;
+    }
+    if let (false, Some(grant)) = (sandbox, &grant)
+        && let Some(route) = request
+            .uri()
+            .path()
+            .strip_prefix("/v2/usercollection/")
+            .and_then(|rest| rest.split('/').next())
+        && let Some(scope) = state.config.scope_of(route)
+        && !grant.scopes.contains(&scope)
+    {
+        let mut response = ApiError::MissingScope(scope).into_response();
+        add_rate_headers(&mut response, limit.requests, limit.window, status.remaining, reset);
         return response;
     }
     request.extensions_mut().insert(Caller { subject });

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use hmac::{Hmac, Mac};
 use oura_api_sys::open_enums::{ExtApiV2DataType, WebhookOperation};
 use oura_api_sys::types;
@@ -25,6 +25,8 @@ use crate::state::{State, epoch_secs, lock};
 /// A webhook subscription.
 #[derive(Clone, Debug)]
 pub(crate) struct Subscription {
+    /// The application that created it (index in the configuration).
+    pub app: usize,
     pub id: String,
     pub callback_url: String,
     pub verification_token: String,
@@ -45,10 +47,11 @@ impl Subscription {
     }
 }
 
-fn authorized(state: &State, headers: &HeaderMap) -> bool {
+/// The application whose credentials the request carries.
+fn authorized(state: &State, headers: &HeaderMap) -> Option<usize> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    header("x-client-id") == Some(state.config.client_id.as_str())
-        && header("x-client-secret") == Some(state.config.client_secret.as_str())
+    let app = state.application(header("x-client-id")?)?;
+    (header("x-client-secret") == Some(state.config.applications[app].client_secret.as_str())).then_some(app)
 }
 
 /// Missing or wrong client credentials: 403, the only refusal the spec documents for these
@@ -67,9 +70,12 @@ fn subscription_not_found(id: &str) -> Response {
     detail(StatusCode::NOT_FOUND, &format!("Subscription with id {id} not found."))
 }
 
+/// Now plus the subscription lifetime, in whole seconds as the live API sends it (the
+/// configuration bounds the lifetime, so the sum cannot overflow).
 fn expiration(state: &State) -> DateTime<Utc> {
     let lifetime = chrono::Duration::from_std(state.config.webhook_lifetime).unwrap_or(chrono::Duration::days(90));
-    Utc::now() + lifetime
+    let now = Utc::now().trunc_subsecs(0);
+    now.checked_add_signed(lifetime).unwrap_or(now)
 }
 
 /// Whether the emulator may call `url`: loopback hosts only, unless configured otherwise.
@@ -158,24 +164,29 @@ fn known_types(event_type: Option<&WebhookOperation>, data_type: Option<&ExtApiV
 
 /// `GET /v2/webhook/subscription`
 pub(crate) async fn list(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
-    let models: Vec<_> = lock(&state.subscriptions).iter().map(Subscription::model).collect();
+    };
+    let models: Vec<_> = lock(&state.subscriptions)
+        .iter()
+        .filter(|s| s.app == app)
+        .map(Subscription::model)
+        .collect();
     (StatusCode::OK, Json(models)).into_response()
 }
 
 /// `POST /v2/webhook/subscription`
 pub(crate) async fn create(AxState(state): AxState<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     let result = async {
         let request: types::CreateWebhookSubscriptionRequest = parse_body(&body)?;
         known_types(Some(&request.event_type), Some(&request.data_type))?;
         verify_callback(&state, &request.callback_url, &request.verification_token).await?;
         let n = state.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let subscription = Subscription {
+            app,
             id: uuid(&[state.config.seed, 0x7375_6273, n]),
             callback_url: request.callback_url,
             verification_token: request.verification_token,
@@ -194,8 +205,12 @@ pub(crate) async fn create(AxState(state): AxState<Arc<State>>, headers: HeaderM
     }
 }
 
-fn find(state: &State, id: &str) -> Option<Subscription> {
-    lock(&state.subscriptions).iter().find(|s| s.id == id).cloned()
+/// A subscription of `app` (another application's ids are unknown to it).
+fn find(state: &State, app: usize, id: &str) -> Option<Subscription> {
+    lock(&state.subscriptions)
+        .iter()
+        .find(|s| s.app == app && s.id == id)
+        .cloned()
 }
 
 /// `GET /v2/webhook/subscription/{id}`
@@ -204,10 +219,10 @@ pub(crate) async fn get_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
-    match find(&state, &id) {
+    };
+    match find(&state, app, &id) {
         Some(subscription) => (StatusCode::OK, Json(subscription.model())).into_response(),
         None => forbidden(),
     }
@@ -220,9 +235,9 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     // The body is validated before the id is looked up, as the live API does.
     let request: types::UpdateWebhookSubscriptionRequest = match parse_body(&body) {
         Ok(request) => request,
@@ -231,7 +246,7 @@ pub(crate) async fn update(
     if let Err(error) = known_types(request.event_type.as_ref(), request.data_type.as_ref()) {
         return error.into_response();
     }
-    let Some(mut subscription) = find(&state, &id) else {
+    let Some(mut subscription) = find(&state, app, &id) else {
         return subscription_not_found(&id);
     };
     let result = async {
@@ -253,7 +268,7 @@ pub(crate) async fn update(
         return error.into_response();
     }
     let mut subscriptions = lock(&state.subscriptions);
-    match subscriptions.iter_mut().find(|s| s.id == id) {
+    match subscriptions.iter_mut().find(|s| s.app == app && s.id == id) {
         Some(stored) => {
             *stored = subscription.clone();
             (StatusCode::OK, Json(subscription.model())).into_response()
@@ -264,11 +279,11 @@ pub(crate) async fn update(
 
 /// `PUT /v2/webhook/subscription/renew/{id}`
 pub(crate) async fn renew(AxState(state): AxState<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     let mut subscriptions = lock(&state.subscriptions);
-    match subscriptions.iter_mut().find(|s| s.id == id) {
+    match subscriptions.iter_mut().find(|s| s.app == app && s.id == id) {
         Some(subscription) => {
             subscription.expiration = expiration(&state);
             (StatusCode::OK, Json(subscription.model())).into_response()
@@ -283,12 +298,12 @@ pub(crate) async fn delete(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     let mut subscriptions = lock(&state.subscriptions);
     let before = subscriptions.len();
-    subscriptions.retain(|s| s.id != id);
+    subscriptions.retain(|s| s.app != app || s.id != id);
     if subscriptions.len() < before {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -346,7 +361,8 @@ async fn deliver_one(state: &State, subscription: &Subscription, body: String) {
     let mut delay = state.config.webhook_retry_delay;
     for attempt in 1..=state.config.webhook_retries + 1 {
         let timestamp = epoch_secs().to_string();
-        let signature = sign(&state.config.client_secret, &timestamp, body.as_bytes());
+        let secret = &state.config.applications[subscription.app].client_secret;
+        let signature = sign(secret, &timestamp, body.as_bytes());
         let result = state
             .http
             .post(&subscription.callback_url)
