@@ -104,7 +104,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .token_lifetime(Duration::from_secs(args.token_lifetime))
         .client(args.client_id, args.client_secret)
         .request_log_capacity(args.request_log)
-        .today(today(&args.today)?);
+        .today(today(&args.today).unwrap_or_else(|error| {
+            eprintln!("oura-emulator: {error}");
+            std::process::exit(2);
+        }));
     if !args.redirect_uris.is_empty() {
         config = config.redirect_uris(args.redirect_uris);
     }

@@ -134,6 +134,13 @@ async fn subscribe_verify_and_receive_a_signed_event() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Whole seconds, as the live API sends them (recorded: "2024-08-24T14:15:22Z").
+    let raw: serde_json::Value = serde_json::from_str(&created).expect("JSON");
+    let expiration = raw["expiration_time"].as_str().expect("expiration_time");
+    assert!(
+        !expiration.contains('.') && expiration.len() <= "2024-08-24T14:15:22+00:00".len(),
+        "{expiration}"
+    );
     let created: types::WebhookSubscriptionModel = serde_json::from_str(&created).expect("model");
     assert_eq!(created.callback_url, url);
     assert!(created.expiration_time > chrono::Utc::now() + chrono::Duration::days(80));
