@@ -82,6 +82,7 @@ pub(crate) struct Tokens {
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
     windows: HashMap<String, VecDeque<Instant>>,
+    checks: u64,
 }
 
 /// The rate limit state after a request was counted (or refused).
@@ -96,6 +97,17 @@ pub(crate) struct LimitStatus {
 impl Limiter {
     /// Counts one request against every key, unless one of them is already full.
     pub(crate) fn check(&mut self, keys: &[String], limit: u32, window: Duration, now: Instant) -> LimitStatus {
+        // Now and then forget the keys whose requests all left the window (tokens come and go),
+        // so the limiter's memory follows the live tokens, not every token ever seen.
+        self.checks += 1;
+        if self.checks.is_multiple_of(4096) {
+            self.windows.retain(|_, log| {
+                while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
+                    log.pop_front();
+                }
+                !log.is_empty()
+            });
+        }
         let mut remaining = limit;
         let mut reset_after = Duration::ZERO;
         let mut limited = false;

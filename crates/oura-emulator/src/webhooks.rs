@@ -41,7 +41,9 @@ impl Subscription {
             callback_url: self.callback_url.clone(),
             data_type: self.data_type.clone(),
             event_type: self.event_type.clone(),
-            expiration_time: self.expiration.fixed_offset(),
+            // Whole seconds, as the live API sends them; the subscription itself lives until
+            // its exact expiration.
+            expiration_time: self.expiration.trunc_subsecs(0).fixed_offset(),
             id: self.id.clone(),
         }
     }
@@ -70,11 +72,11 @@ fn subscription_not_found(id: &str) -> Response {
     detail(StatusCode::NOT_FOUND, &format!("Subscription with id {id} not found."))
 }
 
-/// Now plus the subscription lifetime, in whole seconds as the live API sends it (the
-/// configuration bounds the lifetime, so the sum cannot overflow).
+/// Now plus the subscription lifetime (the configuration bounds the lifetime, so the sum
+/// cannot overflow).
 fn expiration(state: &State) -> DateTime<Utc> {
     let lifetime = chrono::Duration::from_std(state.config.webhook_lifetime).unwrap_or(chrono::Duration::days(90));
-    let now = Utc::now().trunc_subsecs(0);
+    let now = Utc::now();
     now.checked_add_signed(lifetime).unwrap_or(now)
 }
 
