@@ -9,11 +9,15 @@ pub mod models;
 pub mod oauth;
 mod paginate;
 mod range;
+mod ratelimit;
 mod retry;
 mod secret;
 pub mod webhooks;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, TokenSource};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_USER_AGENT,
+    TokenSource,
+};
 pub use collections::{
     COLLECTIONS, Collection, Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument, TimeSeries,
     list_by_route, pages_by_route,
@@ -21,6 +25,7 @@ pub use collections::{
 pub use error::{Error, ErrorDetail, RateLimit, Result, SNIPPET_LEN};
 pub use paginate::Page;
 pub use range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery, parse_date};
+pub use ratelimit::{DEFAULT_MAX_WAIT, Permit, RateLimiter, RateLimiterStats};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

@@ -58,5 +58,3 @@ pub use verify::{
 
 /// The (event type, data type) pair a subscription is for.
 pub type SubscriptionKey = (crate::models::WebhookOperation, crate::models::ExtApiV2DataType);
-
-use crate::client::encode_path_segment;
