@@ -401,6 +401,18 @@ impl RateLimit {
         }
     }
 
+    /// How long to wait before the next request as of `now`: `Retry-After`, else the time until
+    /// `X-RateLimit-Reset`; cut to `max` (a huge `Retry-After` or a reset far ahead never
+    /// overflows, and never waits longer). `None` when neither header was sent.
+    pub fn wait_at(&self, now: DateTime<Utc>, max: Duration) -> Option<Duration> {
+        let wait = match (self.retry_after, self.reset) {
+            (Some(after), _) => after,
+            (None, Some(reset)) => reset.signed_duration_since(now).to_std().unwrap_or(Duration::ZERO),
+            (None, None) => return None,
+        };
+        Some(wait.min(max))
+    }
+
     /// Whether no rate-limit header was present.
     pub fn is_empty(&self) -> bool {
         *self == RateLimit::default()
