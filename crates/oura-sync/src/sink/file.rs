@@ -181,6 +181,13 @@ impl FileSink {
             .unwrap_or_default()
     }
 
+    /// Documents of `collection` in its file, if this run has read or written it.
+    pub fn documents(&self, collection: &Collection) -> Option<u64> {
+        self.with(|inner| Ok(inner.files.get(collection.route).filter(|i| i.exists).map(|i| i.total)))
+            .ok()
+            .flatten()
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T, SinkError>) -> Result<T, SinkError> {
         let mut inner = self
             .inner
