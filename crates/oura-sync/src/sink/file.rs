@@ -265,7 +265,19 @@ impl Inner {
         let (format, mode, csv_options) = (self.options.format, self.options.mode, self.options.csv);
         let dir = self.dir.clone();
         let index = self.index(collection)?;
-        let rows = unique(batch.docs);
+        let mut docs = batch.docs;
+        if format == FileFormat::Csv {
+            // A document keyed by its content is known in a CSV file by its record.
+            let header = csv_header(collection);
+            for doc in &mut docs {
+                if matches!(doc.key, Key::Content(_)) {
+                    let line = csv_row(&doc.json, &header, csv_options)
+                        .map_err(|err| SinkError::io(format!("cannot write {}", path.display()), err))?;
+                    doc.key = Key::Content(line);
+                }
+            }
+        }
+        let rows = unique(docs);
         let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let mut done = match (format, append) {
@@ -342,13 +354,22 @@ fn unique(docs: Vec<Doc>) -> Vec<Doc> {
 
 /// Test hook: with `OURA_SYNC_PAUSE_AFTER_REPLACE=<ms>` (debug builds, or the `test-hooks`
 /// feature), says so on stderr and sleeps between replacing a file and recording it in the
-/// state, so a test can kill the process at exactly that moment.
+/// state, so a test can kill the process at exactly that moment; with `OURA_SYNC_PAUSE_AT=<n>`
+/// only at the n-th replace of the process.
 fn pause_after_replace(name: &str) {
     #[cfg(any(debug_assertions, feature = "test-hooks"))]
     if let Some(ms) = std::env::var("OURA_SYNC_PAUSE_AFTER_REPLACE")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
+        static REPLACES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = REPLACES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let at = std::env::var("OURA_SYNC_PAUSE_AT")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        if at.is_some_and(|at| at != nth) {
+            return;
+        }
         eprintln!("oura-sync: replaced {name}, pausing before the state is saved");
         std::thread::sleep(Duration::from_millis(ms));
     }
