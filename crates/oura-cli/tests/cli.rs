@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local, NaiveDate};

@@ -280,7 +280,7 @@ impl Inner {
         let rows = unique(docs);
         let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
-        let mut done = match (format, append) {
+        let done = match (format, append) {
             (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| Ok(doc.json.clone())),
             (FileFormat::Csv, true) => {
                 let header = csv_header(collection);
@@ -301,7 +301,6 @@ impl Inner {
         index.exists = true;
         index.header_ok = true;
         index.total = done.total;
-        done.total = index.total;
         pause_after_replace(&name);
         let bytes = fs::metadata(&path).ok().map(|m| m.len());
         self.state.files.insert(
