@@ -526,3 +526,56 @@ async fn a_destination_that_cannot_be_written_fails_before_the_first_request() {
     }
     assert!(emulator.requests().is_empty(), "{:#?}", emulator.requests());
 }
+
+/// Ctrl-C (SIGINT) in the middle of an export: exit 130 with the summary and one line saying
+/// how to continue; what was written is whole and each document once; the next run completes.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_export_says_so_and_the_next_run_completes_it() {
+    let emulator = start(slow_emulator()).await;
+    let since = days_ago(59);
+    let reference = reference_export(&emulator, &since).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("export");
+    let mut cmd = export(&emulator, dir.path());
+    cmd.args(["--concurrency", "2", "--since", &since, "--out"])
+        .arg(&out)
+        .env("OURA_SYNC_PAUSE_AFTER_REPLACE", "500")
+        .env("OURA_SYNC_PAUSE_AT", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let (mut child, mut reader) = tokio::task::spawn_blocking(move || {
+        let reader = wait_for_line(&mut child, "pausing before the state is saved");
+        (child, reader)
+    })
+    .await
+    .expect("join");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+        (child.wait().expect("wait"), rest)
+    })
+    .await
+    .expect("join");
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 2, "{stderr}");
+    assert!(lines[lines.len() - 2].starts_with("exported "), "{stderr}");
+    assert!(
+        lines[lines.len() - 1].starts_with("error: interrupted: what was fetched is saved"),
+        "{stderr}"
+    );
+    for (file, docs) in files(&out) {
+        assert_unique(&docs, &file);
+    }
+    let mut cmd = export(&emulator, dir.path());
+    cmd.arg("--out").arg(&out);
+    succeeded(&run(cmd).await);
+    assert_same_export(&out, reference.path());
+}
