@@ -88,7 +88,9 @@ async fn expected(emulator: &Emulator, route: &str, start: &str) -> Vec<Value> {
         .token(emulator.token(0))
         .build()
         .expect("client");
-    oura::list_by_route(&client, route, Some(start), Some(TODAY))
+    let collection = oura::collection(route).expect("a collection");
+    let range = oura::AnyRange::from_bounds(collection.range, Some(start), Some(TODAY)).expect("a range");
+    oura::list_by_route(&client, route, range)
         .expect("route")
         .try_collect()
         .await
@@ -159,23 +161,14 @@ fn state(dir: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
-const DAY_COLLECTIONS: &[&str] = &[
-    "daily_activity",
-    "daily_cardiovascular_age",
-    "daily_readiness",
-    "daily_resilience",
-    "daily_sleep",
-    "daily_spo2",
-    "daily_stress",
-    "enhanced_tag",
-    "rest_mode_period",
-    "session",
-    "sleep",
-    "sleep_time",
-    "tag",
-    "vO2_max",
-    "workout",
-];
+/// The day collections, from the collection table.
+fn day_collections() -> Vec<&'static str> {
+    oura::COLLECTIONS
+        .iter()
+        .filter(|c| c.range == oura::RangeKind::Days)
+        .map(|c| c.route)
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_is_incremental_and_never_writes_a_document_twice_on_any_date() {
@@ -192,7 +185,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice_on_any_date() {
     assert!(stderr.contains("documents of 18 collections"), "{stderr}");
     let first_state = state(&out);
     assert_eq!(first_state.len(), 18);
-    for route in DAY_COLLECTIONS {
+    for route in day_collections() {
         let docs = read_ndjson(&out.join(format!("{route}.ndjson")));
         assert_eq!(docs, expected(&emulator, route, &since).await, "{route}");
         assert_eq!(first_state[&format!("{route}.ndjson")]["documents"], docs.len() as u64);
@@ -229,7 +222,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice_on_any_date() {
         .filter(|r| r.path.starts_with("/v2/"))
         .collect();
     assert_eq!(requests.len(), 18, "one request per collection: {requests:#?}");
-    for route in DAY_COLLECTIONS {
+    for route in day_collections() {
         let path = format!("/v2/usercollection/{route}");
         let asked: Vec<_> = requests.iter().filter(|r| r.path == path).collect();
         let entry = &first_state[&format!("{route}.ndjson")];

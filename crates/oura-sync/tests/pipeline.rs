@@ -43,7 +43,9 @@ fn client(emulator: &Emulator, user: usize) -> oura::Client {
 }
 
 async fn expected(emulator: &Emulator, user: usize, route: &str, since: &str) -> Vec<Value> {
-    oura::list_by_route(&client(emulator, user), route, Some(since), Some(TODAY))
+    let collection = oura::collection(route).expect("a collection");
+    let range = oura::AnyRange::from_bounds(collection.range, Some(since), Some(TODAY)).expect("a range");
+    oura::list_by_route(&client(emulator, user), route, range)
         .expect("route")
         .try_collect()
         .await
