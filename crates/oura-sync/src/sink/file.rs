@@ -1028,6 +1028,7 @@ mod tests {
         );
         assert!(text.contains("'=1+1") && text.contains("'@SUM(A1)"), "{text}");
         // Appending again under the same header keeps it and each key once.
+        drop(sink);
         let mut sink = FileSink::open(dir.path(), options).expect("open");
         let more = [json!({"id": "w3", "day": "2025-06-03", "label": "-x"}), docs[1].clone()];
         let done = sink.upsert(batch(workout, &more, None)).await.expect("upsert");
