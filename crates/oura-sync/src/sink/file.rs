@@ -626,6 +626,12 @@ pub fn csv_header(collection: &Collection) -> Vec<String> {
         .collect()
 }
 
+/// The CSV record (without the line end) of a document under `header` (from [`csv_header`]):
+/// the model's fields, then the others as one JSON object; text guarded as `options` say.
+pub fn csv_line(doc: &Value, header: &[String], options: CsvOptions) -> String {
+    csv::record(&csv_cells(doc, header, options))
+}
+
 /// The CSV record of a document under `header`.
 fn csv_row(json: &str, header: &[String], options: CsvOptions) -> io::Result<String> {
     let doc: Value = serde_json::from_str(json).map_err(io::Error::other)?;
