@@ -518,7 +518,20 @@ async fn a_destination_that_cannot_be_written_fails_before_the_first_request() {
             assert!(stderr.contains("choose another --out"), "{stderr}");
         }
     }
+    // Days at the edges of the calendar: a clear line, no panic, no request.
+    for (since, until) in [("+262142-12-30", TODAY), ("2025-06-20", "2025-06-10")] {
+        let mut cmd = export_until(&emulator, dir.path(), until);
+        cmd.args(["--since", since, "--out"]).arg(dir.path().join("edges"));
+        let output = run(cmd).await;
+        assert_eq!(output.status.code(), Some(2), "{since}: {}", text(&output.stderr));
+        assert_eq!(text(&output.stderr).lines().count(), 1, "{}", text(&output.stderr));
+    }
     assert!(emulator.requests().is_empty(), "{:#?}", emulator.requests());
+    // An end far in the future is now: the export ends.
+    let mut cmd = export_until(&emulator, dir.path(), "+262142-12-30");
+    cmd.args(["--since", &days_ago(2), "--collections", "heartrate", "--out"])
+        .arg(dir.path().join("future"));
+    succeeded(&run(cmd).await);
 }
 
 /// Ctrl-C (SIGINT) in the middle of an export: exit 130 with the summary and one line saying
