@@ -84,7 +84,7 @@ PY
 PIDS+=($!)
 
 EMULATOR_OUT="$WORK/emulator.out"
-"$BIN" --port 0 --seed 1 --users 1 --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
+"$BIN" --port 0 --seed 1 --users 1 --today 2025-12-31 --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
     >"$EMULATOR_OUT" 2>"$WORK/emulator.err" &
 PIDS+=($!)
 
@@ -156,9 +156,18 @@ lines = [
     "enabled = false",
     "",
     "# The sandbox serves without a token (the spec lists bearer auth for it).",
+    "# The list routes accept what the live API's validator (pydantic, lax mode) accepts, which is",
+    "# more than the spec's `format: date-time`/`date` (`start_date=0.5` is a Unix time there).",
+    "# grammar-check.sh proves that acceptance against pydantic itself, so schemathesis's",
+    "# negative-data check, which reads the spec's formats, is off for these routes.",
     "[[operations]]",
     'include-path-regex = "^/v2/sandbox/usercollection/[^/]+$"',
     "checks.ignored_auth.enabled = false",
+    "checks.negative_data_rejection.enabled = false",
+    "",
+    "[[operations]]",
+    'include-path-regex = "^/v2/usercollection/[^/]+$"',
+    "checks.negative_data_rejection.enabled = false",
     "",
     "# Without client credentials these answer 403, like the subscription routes whose refusals",
     "# the spec does document; it documents none for these two, so the coverage phase's",
@@ -180,6 +189,12 @@ for method, path in [("GET", "/v2/webhook/subscription/{id}"), ("PUT", "/v2/webh
                      ("PUT", "/v2/webhook/subscription/renew/{id}")]:
     lines += ["", "[[operations]]", f"include-path = {q(path)}", f"include-method = {q(method)}",
               f"parameters = {{ id = {q(subscribe())} }}"]
+    if method != "GET":
+        # An unknown id is answered 404 here, as the live API answers it (recorded in
+        # shared/oura/recorded/*_not_found.json); the spec documents only 403. The id is fixed
+        # above, so once a phase deleted it the stateful phase's "created resource" is that one.
+        lines.append("checks.status_code_conformance.enabled = false")
+        lines.append("checks.ensure_resource_availability.enabled = false")
 with open(out, "w") as f:
     f.write("\n".join(lines) + "\n")
 PY
