@@ -106,10 +106,10 @@ RECEIVER="http://127.0.0.1:$(cat "$RECEIVER_PORT_FILE")/hook"
 # A configuration naming real document ids and a real subscription, so the single-document and
 # subscription routes answer 200 and their bodies are checked too, not only their 404s/403s.
 CONFIG="$WORK/schemathesis.toml"
-"$VENV/bin/python" - "$BASE_URL" "$TOKEN" "$CLIENT_ID" "$CLIENT_SECRET" "$RECEIVER" "$CONFIG" <<'PY'
+"$VENV/bin/python" - "$BASE_URL" "$TOKEN" "$CLIENT_ID" "$CLIENT_SECRET" "$RECEIVER" "$CONFIG" "$SPEC" <<'PY'
 import json, sys, urllib.request
 
-base, token, client_id, client_secret, receiver, out = sys.argv[1:]
+base, token, client_id, client_secret, receiver, out, spec = sys.argv[1:]
 
 def call(method, path, body=None, headers=None):
     request = urllib.request.Request(base + path, method=method, data=body)
@@ -120,13 +120,19 @@ def call(method, path, body=None, headers=None):
         return json.load(response)
 
 def first_id(prefix, collection):
-    query = "" if collection == "ring_configuration" else "?start_date=2024-01-01&end_date=2025-12-31"
+    # Parameters a route does not take are ignored, so one query serves every collection.
+    query = "?start_date=2024-01-01&end_date=2025-12-31"
     page = call("GET", f"{prefix}/{collection}{query}", headers={"Authorization": f"Bearer {token}"})
     return page["data"][0]["id"]
 
-collections = ["daily_activity", "daily_cardiovascular_age", "daily_readiness", "daily_resilience",
-               "daily_sleep", "daily_spo2", "daily_stress", "enhanced_tag", "rest_mode_period",
-               "ring_configuration", "session", "sleep", "sleep_time", "tag", "vO2_max", "workout"]
+# Every collection with a single-document route, read from the spec itself.
+with open(spec) as f:
+    paths = json.load(f)["paths"]
+collections = sorted(
+    p[len("/v2/usercollection/"):-len("/{document_id}")]
+    for p in paths
+    if p.startswith("/v2/usercollection/") and p.endswith("/{document_id}")
+)
 def subscribe():
     return call(
         "POST", "/v2/webhook/subscription",
@@ -178,6 +184,8 @@ lines = [
 ]
 for prefix in ["/v2/usercollection", "/v2/sandbox/usercollection"]:
     for collection in collections:
+        if f"{prefix}/{collection}/{{document_id}}" not in paths:
+            continue
         lines += ["", "[[operations]]",
                   f"include-path = {q(prefix + '/' + collection + '/{document_id}')}",
                   f"parameters = {{ document_id = {q(first_id(prefix, collection))} }}"]
