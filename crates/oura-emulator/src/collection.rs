@@ -113,27 +113,10 @@ impl Collection {
         self.spec().range == catalog::RangeKind::Series
     }
 
-    /// The webhook `data_type` for this collection (`None` for the time series).
+    /// The webhook `data_type` for this collection: its route in lower case, when the spec's
+    /// `data_type` enum lists it (`None` for the time series).
     pub fn data_type(self) -> Option<ExtApiV2DataType> {
-        Some(match self {
-            Collection::DailyActivity => ExtApiV2DataType::DailyActivity,
-            Collection::DailyCardiovascularAge => ExtApiV2DataType::DailyCardiovascularAge,
-            Collection::DailyReadiness => ExtApiV2DataType::DailyReadiness,
-            Collection::DailyResilience => ExtApiV2DataType::DailyResilience,
-            Collection::DailySleep => ExtApiV2DataType::DailySleep,
-            Collection::DailySpo2 => ExtApiV2DataType::DailySpo2,
-            Collection::DailyStress => ExtApiV2DataType::DailyStress,
-            Collection::EnhancedTag => ExtApiV2DataType::EnhancedTag,
-            Collection::RestModePeriod => ExtApiV2DataType::RestModePeriod,
-            Collection::RingConfiguration => ExtApiV2DataType::RingConfiguration,
-            Collection::Session => ExtApiV2DataType::Session,
-            Collection::Sleep => ExtApiV2DataType::Sleep,
-            Collection::SleepTime => ExtApiV2DataType::SleepTime,
-            Collection::Tag => ExtApiV2DataType::Tag,
-            Collection::Vo2Max => ExtApiV2DataType::Vo2Max,
-            Collection::Workout => ExtApiV2DataType::Workout,
-            Collection::Heartrate | Collection::RingBatteryLevel => return None,
-        })
+        Some(ExtApiV2DataType::from(self.spec().method_name().as_str())).filter(ExtApiV2DataType::is_known)
     }
 
     /// The collection a webhook `data_type` names.
@@ -396,5 +379,13 @@ mod tests {
             Some("vo2_max".to_owned())
         );
         assert_eq!(Collection::from_path("vo2_max"), None);
+        assert_eq!(Collection::Heartrate.data_type(), None);
+        assert_eq!(Collection::RingBatteryLevel.data_type(), None);
+        let with_events = Collection::ALL.into_iter().filter_map(Collection::data_type).count();
+        assert_eq!(
+            with_events,
+            ExtApiV2DataType::KNOWN.len(),
+            "every data_type has its collection"
+        );
     }
 }
