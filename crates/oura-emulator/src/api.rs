@@ -2,7 +2,7 @@
 //! checks in front of them (User-Agent, bearer token, rate limit) and Oura's pagination.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State as AxState};
@@ -63,7 +63,7 @@ pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Requ
     if let (Some(token), Some(_)) = (&token, &grant) {
         keys.push(format!("token:{token}"));
     }
-    let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, Instant::now());
+    let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, state.now());
     let reset = epoch_secs().saturating_add(status.reset_after.as_secs_f64().ceil() as u64);
     if status.limited {
         let mut response = crate::errors::detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");

@@ -2,7 +2,7 @@
 //! (authorization code with PKCE, refresh with rotation), `/oauth/revoke`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{RawQuery, State as AxState};
@@ -160,7 +160,7 @@ pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw)
                     redirect_uri: named_redirect,
                     scopes,
                     challenge,
-                    expires: Instant::now() + CODE_LIFETIME,
+                    expires: state.now() + CODE_LIFETIME,
                     used: false,
                 },
             );
@@ -298,7 +298,7 @@ pub(crate) async fn token(
                 let Some(grant) = tokens.codes.get_mut(code) else {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Unknown code.");
                 };
-                if grant.used || Instant::now() >= grant.expires || grant.app != app {
+                if grant.used || state.now() >= grant.expires || grant.app != app {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code used or expired.");
                 }
                 grant.used = true;
