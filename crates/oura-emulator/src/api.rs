@@ -37,7 +37,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The checks in front of every data route, in Oura's order: User-Agent (403), token (401),
-/// rate limit (429). Adds the `X-RateLimit-*` headers to every answer.
+/// rate limit per application and per token (429), the route's scope (403, see
+/// `oura_api_sys::scopes`). Adds the `X-RateLimit-*` headers to every answer.
 pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     if state.config.require_user_agent
