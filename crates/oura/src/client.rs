@@ -455,21 +455,6 @@ impl Client {
         }
     }
 
-    /// The generated low-level client, configured with this client's base URL, User-Agent and
-    /// static token, for routes the facade does not cover.
-    pub fn api_sys(&self) -> Result<oura_api_sys::Client> {
-        let mut headers = HeaderMap::new();
-        headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Auth::Bearer(header) = &self.inner.auth {
-            headers.insert(AUTHORIZATION, header.clone());
-        }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .map_err(Error::Transport)?;
-        Ok(oura_api_sys::Client::new_with_client(&self.inner.base_url, http))
-    }
-
     /// The most pages one range is fetched in.
     pub(crate) fn max_pages(&self) -> usize {
         self.inner.max_pages
