@@ -13,10 +13,13 @@ use futures::TryStreamExt;
 use oura::{Client, DateRange, Error, RateLimiter, RetryPolicy};
 use tokio::time::Instant;
 
-/// What the server answers to the n-th request (0-based), and when each request arrived.
+/// The server's answer to its n-th request (0-based).
+type Answer = Arc<dyn Fn(usize, &HeaderMap) -> Response + Send + Sync>;
+
+/// What the server answers to the n-th request, and when each request arrived.
 #[derive(Clone)]
 struct Script {
-    answer: Arc<dyn Fn(usize, &HeaderMap) -> Response + Send + Sync>,
+    answer: Answer,
     arrivals: Arc<Mutex<Vec<(Instant, String)>>>,
     start: Instant,
 }
