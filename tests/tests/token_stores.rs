@@ -188,3 +188,137 @@ async fn processes_sharing_a_postgres_store_send_one_refresh() {
     exactly_one_refresh("postgres", &url, "alice", &store.user("alice")).await;
     assert_eq!(store.users().await.expect("users"), ["alice"]);
 }
+
+fn set(access: &str) -> TokenSet {
+    TokenSet::new(access)
+        .with_refresh_token(format!("{access}-refresh"))
+        .with_expires_at(long_ago())
+        .with_scopes([Scope::Daily])
+}
+
+/// What every keyed store must do: users kept apart, saves replace, a dropped lock changes
+/// nothing and lets go, a committed lock saves, `Debug` shows no token.
+async fn keyed_contract(store: &dyn oura::oauth::KeyedTokenStore) {
+    assert_eq!(store.load_user("alice").await.expect("load"), None);
+    store.save_user("bob", &set("bob-1")).await.expect("save");
+    store.save_user("alice", &set("alice-1")).await.expect("save");
+    store.save_user("alice", &set("alice-2")).await.expect("save");
+    assert_eq!(store.load_user("alice").await.expect("load"), Some(set("alice-2")));
+    assert_eq!(store.load_user("bob").await.expect("load"), Some(set("bob-1")));
+    assert_eq!(store.users().await.expect("users"), ["alice", "bob"]);
+
+    // A lock dropped without a commit leaves the set as it was and is released at once: the
+    // next lock and save do not wait for it.
+    let lock = store.lock_user("alice").await.expect("lock");
+    assert!(lock.is_held());
+    assert_eq!(lock.tokens(), Some(&set("alice-2")));
+    drop(lock);
+    let lock = store.lock_user("alice").await.expect("second lock");
+    assert_eq!(lock.tokens(), Some(&set("alice-2")));
+    lock.commit(&oura::oauth::MemoryStore::new(), &set("alice-3"))
+        .await
+        .expect("commit");
+    assert_eq!(store.load_user("alice").await.expect("load"), Some(set("alice-3")));
+    store
+        .save_user("alice", &set("alice-4"))
+        .await
+        .expect("save after the lock");
+    assert_eq!(store.load_user("alice").await.expect("load"), Some(set("alice-4")));
+
+    store.clear_user("bob").await.expect("clear");
+    assert_eq!(store.load_user("bob").await.expect("load"), None);
+    assert_eq!(store.users().await.expect("users"), ["alice"]);
+
+    let debug = format!("{store:?}");
+    assert!(!debug.contains("alice-4"), "{debug}");
+}
+
+#[tokio::test]
+async fn a_sqlite_store_keeps_each_users_tokens_and_survives_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("nested.db").display());
+    let store = SqliteTokenStore::connect(&url).await.expect("created if missing");
+    keyed_contract(&store).await;
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM oura_tokens WHERE user_id = 'alice'")
+        .fetch_one(store.pool())
+        .await
+        .expect("revision");
+    assert_eq!(revision, 4, "one insert and three replacements");
+    store.pool().close().await;
+
+    // Reopening runs the migrations again: nothing changes, nothing is lost.
+    let store = SqliteTokenStore::connect(&url).await.expect("reopen");
+    assert_eq!(store.load_user("alice").await.expect("load"), Some(set("alice-4")));
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(store.pool())
+        .await
+        .expect("versions");
+    assert_eq!(versions, [1]);
+
+    // A broken row is an error that quotes nothing of it.
+    sqlx::query("UPDATE oura_tokens SET tokens = '{\"access_token\": 123456789}' WHERE user_id = 'alice'")
+        .execute(store.pool())
+        .await
+        .expect("break");
+    let err = store.load_user("alice").await.expect_err("broken");
+    assert!(matches!(err, oura::Error::Auth(_)), "{err:?}");
+    assert!(!err.to_string().contains("123456789"), "{err}");
+}
+
+#[tokio::test]
+async fn a_postgres_store_keeps_each_users_tokens_and_survives_reopening() {
+    let Some(server) = oura_tests::postgres_url("a_postgres_store_keeps_each_users_tokens_and_survives_reopening")
+    else {
+        return;
+    };
+    let url = oura_tests::fresh_postgres_database(&server, "oura_tokens").await;
+    let store = PostgresTokenStore::connect(&url).await.expect("postgres");
+    keyed_contract(&store).await;
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM oura_tokens WHERE user_id = 'alice'")
+        .fetch_one(store.pool())
+        .await
+        .expect("revision");
+    assert_eq!(revision, 4, "one insert and three replacements");
+    let expires: Option<String> = sqlx::query_scalar(
+        "SELECT to_char(expires_at AT TIME ZONE 'UTC', 'YYYY') FROM oura_tokens WHERE user_id = 'alice'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("expires_at");
+    assert_eq!(expires.as_deref(), Some("2001"));
+    store.pool().close().await;
+
+    let store = PostgresTokenStore::connect(&url).await.expect("reopen");
+    assert_eq!(store.load_user("alice").await.expect("load"), Some(set("alice-4")));
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(store.pool())
+        .await
+        .expect("versions");
+    assert_eq!(versions, [1]);
+}
+
+#[tokio::test]
+async fn a_file_store_lock_is_owner_only_and_released_when_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tokens.json");
+    let store = FileStore::new(&path);
+    store.save(&set("one")).await.expect("save");
+    let lock = store.lock().await.expect("lock");
+    assert!(lock.is_held());
+    assert_eq!(lock.tokens(), Some(&set("one")));
+    drop(lock);
+    // A second store on the same file (as another process would open it) gets the lock.
+    let other = FileStore::new(&path);
+    let lock = other.lock().await.expect("lock again");
+    lock.commit(&other, &set("two")).await.expect("commit");
+    assert_eq!(store.load().await.expect("load"), Some(set("two")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("tokens.json.lock"))
+            .expect("lock file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
