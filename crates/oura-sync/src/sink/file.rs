@@ -1,0 +1,765 @@
+//! The file sink: one file per collection in a directory, NDJSON or CSV.
+//!
+//! Every write replaces the file: a temporary file, created exclusively (`create_new`) under an
+//! unpredictable name beside it, is written, flushed to disk, renamed over the old one, and the
+//! directory is flushed too, so the file on disk is always whole. The first time a run touches
+//! a file it reads it and keys every document in it (the id, or the timestamp of a time series
+//! sample), whatever the state file says: a batch whose keys are all new is appended (the old
+//! bytes copied as they are), any other batch is merged (documents with a known key replaced in
+//! place). No document is ever written twice.
+//!
+//! The directory is locked for the life of the sink (an advisory lock on `.oura-export.lock`):
+//! a second sink on it fails at once with [`SinkError::Locked`].
+//!
+//! Files are created with mode `0600` (owner read and write only: this is health data) unless
+//! [`FileSinkOptions::mode`] says otherwise; the mode is applied whatever the umask.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead as _, BufReader, BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::csv::{self, CsvOptions};
+use super::{Batch, Doc, Key, Mark, Sink, SinkError, Upserted};
+use crate::Collection;
+use crate::position::later;
+use crate::state::{self, Entry, State};
+
+/// The temporary files of the sink contain this in their name.
+pub const TMP_MARK: &str = ".oura-tmp-";
+
+/// The lock file's name.
+pub const LOCK_FILE: &str = ".oura-export.lock";
+
+/// The trailing CSV column holding, as one compact JSON object, the fields of a document that
+/// its collection's model does not describe (fields Oura added after this crate was built).
+/// Empty when there are none.
+pub const OTHER_COLUMN: &str = "_other";
+
+/// How often the state file is saved while a sink is written to (and once at the end).
+const STATE_EVERY: Duration = Duration::from_secs(1);
+
+/// The format of the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// One JSON document per line, as Oura sent it.
+    Ndjson,
+    /// A header row (the collection's fields, then [`OTHER_COLUMN`]) and one row per document;
+    /// nested values as compact JSON.
+    Csv,
+}
+
+impl FileFormat {
+    /// The file name of a collection: `daily_sleep.ndjson`, `heartrate.csv`.
+    pub fn file_name(self, collection: &Collection) -> String {
+        match self {
+            FileFormat::Ndjson => format!("{}.ndjson", collection.route),
+            FileFormat::Csv => format!("{}.csv", collection.route),
+        }
+    }
+}
+
+/// How the file sink writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSinkOptions {
+    /// NDJSON or CSV.
+    pub format: FileFormat,
+    /// The permission bits of the files it creates (Unix; default `0o600`).
+    pub mode: u32,
+    /// How CSV cells are written.
+    pub csv: CsvOptions,
+}
+
+impl Default for FileSinkOptions {
+    fn default() -> Self {
+        FileSinkOptions {
+            format: FileFormat::Ndjson,
+            mode: 0o600,
+            csv: CsvOptions::default(),
+        }
+    }
+}
+
+/// NDJSON or CSV files in a directory, one per collection, plus the state file
+/// ([`state::FILE`]) and the lock file ([`LOCK_FILE`]).
+#[derive(Debug, Clone)]
+pub struct FileSink {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    options: FileSinkOptions,
+    state: State,
+    dirty: bool,
+    saved_at: Instant,
+    files: HashMap<&'static str, Index>,
+    notes: Vec<String>,
+    _lock: File,
+}
+
+/// What a file holds, read once per run.
+#[derive(Debug, Default)]
+struct Index {
+    keys: HashSet<Key>,
+    total: u64,
+    last: Option<String>,
+    exists: bool,
+    /// CSV: the file's header is the one this sink writes (else the next write rewrites it).
+    header_ok: bool,
+}
+
+impl FileSink {
+    /// Opens `dir` for writing: creates it if needed, locks it, checks that files can be
+    /// created in it, removes temporary files an interrupted run left, and reads the state.
+    /// Everything that can fail about the destination fails here, before anything is fetched.
+    pub fn open(dir: impl Into<PathBuf>, options: FileSinkOptions) -> Result<FileSink, SinkError> {
+        let dir = dir.into();
+        if let Ok(meta) = fs::metadata(&dir)
+            && !meta.is_dir()
+        {
+            return Err(SinkError::NotADirectory { path: dir });
+        }
+        fs::create_dir_all(&dir).map_err(|err| SinkError::io(format!("cannot create {}", dir.display()), err))?;
+        let lock = lock(&dir, options.mode)?;
+        remove_stale_temporaries(&dir).map_err(|err| SinkError::io(format!("cannot read {}", dir.display()), err))?;
+        // A file can be created and removed: the destination is writable.
+        let (probe, _) = create_temp(&dir, "probe", options.mode)
+            .map_err(|err| SinkError::io(format!("cannot write in {}", dir.display()), err))?;
+        let _ = fs::remove_file(probe);
+        let mut notes = Vec::new();
+        let state = match State::load(&dir) {
+            Ok(state) => state,
+            Err(state::LoadError::Damaged(reason)) => {
+                notes.push(format!(
+                    "{} in {} is damaged ({reason}); it is rebuilt from the files",
+                    state::FILE,
+                    dir.display()
+                ));
+                State::default()
+            }
+            Err(state::LoadError::Io(err)) => {
+                return Err(SinkError::io(
+                    format!("cannot read {}", dir.join(state::FILE).display()),
+                    err,
+                ));
+            }
+        };
+        Ok(FileSink {
+            inner: Arc::new(Mutex::new(Inner {
+                dir,
+                options,
+                state,
+                dirty: false,
+                saved_at: Instant::now(),
+                files: HashMap::new(),
+                notes,
+                _lock: lock,
+            })),
+        })
+    }
+
+    /// Things worth telling the user that did not stop the sink (a damaged state file).
+    pub fn notes(&self) -> Vec<String> {
+        self.with(|inner| Ok(inner.notes.clone())).unwrap_or_default()
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> PathBuf {
+        self.with(|inner| Ok(inner.dir.clone())).unwrap_or_default()
+    }
+
+    /// The file name of `collection` in this sink.
+    pub fn file_name(&self, collection: &Collection) -> String {
+        self.with(|inner| Ok(inner.options.format.file_name(collection)))
+            .unwrap_or_default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T, SinkError>) -> Result<T, SinkError> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| SinkError::Storage("the file sink was poisoned by a panic".into()))?;
+        f(&mut inner)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Inner) -> Result<T, SinkError> + Send + 'static,
+    ) -> Result<T, SinkError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.with(f))
+            .await
+            .map_err(|err| SinkError::Storage(format!("the file sink's task failed: {err}").into()))?
+    }
+}
+
+impl Sink for FileSink {
+    async fn resume(&mut self, _user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+        self.blocking(move |inner| inner.resume(collection)).await
+    }
+
+    async fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+        self.blocking(move |inner| inner.upsert(batch)).await
+    }
+
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        self.blocking(|inner| inner.save(true)).await
+    }
+}
+
+impl Inner {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn index(&mut self, collection: &'static Collection) -> Result<&mut Index, SinkError> {
+        if !self.files.contains_key(collection.route) {
+            let name = self.options.format.file_name(collection);
+            let path = self.path(&name);
+            let index = match self.options.format {
+                FileFormat::Ndjson => scan_ndjson(&path, collection),
+                FileFormat::Csv => scan_csv(&path, collection),
+            }
+            .map_err(|err| SinkError::io(format!("cannot read {}", path.display()), err))?;
+            self.files.insert(collection.route, index);
+        }
+        self.files
+            .get_mut(collection.route)
+            .ok_or_else(|| SinkError::Storage("the file index vanished".into()))
+    }
+
+    fn resume(&mut self, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+        let name = self.options.format.file_name(collection);
+        let through = self.state.files.get(&name).and_then(|e| e.through.clone());
+        let index = self.index(collection)?;
+        if !index.exists {
+            return Ok(None);
+        }
+        // The file is the truth about what it holds; the state only adds where an empty
+        // range ended.
+        let mark = Mark {
+            last: index.last.clone(),
+            through,
+        };
+        Ok((mark.last.is_some() || mark.through.is_some()).then_some(mark))
+    }
+
+    fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+        let collection = batch.collection;
+        let name = self.options.format.file_name(collection);
+        let path = self.path(&name);
+        let (format, mode, csv_options) = (self.options.format, self.options.mode, self.options.csv);
+        let dir = self.dir.clone();
+        let index = self.index(collection)?;
+        let rows = unique(batch.docs);
+        let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
+        let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
+        let mut done = match (format, append) {
+            (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| Ok(doc.json.clone())),
+            (FileFormat::Csv, true) => {
+                let header = csv_header(collection);
+                append_rows(&dir, &name, mode, index, &rows, |doc| {
+                    csv_row(&doc.json, &header, csv_options)
+                })
+            }
+            (FileFormat::Ndjson, false) => merge_ndjson(&dir, &name, mode, collection, &rows),
+            (FileFormat::Csv, false) => merge_csv(&dir, &name, mode, collection, &rows, csv_options),
+        }
+        .map_err(what)?;
+        for doc in rows {
+            if let Some(position) = &doc.position {
+                index.last = later(index.last.take(), position);
+            }
+            index.keys.insert(doc.key);
+        }
+        index.exists = true;
+        index.header_ok = true;
+        index.total = done.total;
+        done.total = index.total;
+        pause_after_replace(&name);
+        let bytes = fs::metadata(&path).ok().map(|m| m.len());
+        self.state.files.insert(
+            name,
+            Entry {
+                collection: collection.route.to_owned(),
+                last: batch
+                    .mark
+                    .last
+                    .or_else(|| self.files.get(collection.route).and_then(|i| i.last.clone())),
+                through: batch.mark.through,
+                documents: done.total,
+                bytes,
+                updated_at: chrono::Local::now().to_rfc3339(),
+            },
+        );
+        self.dirty = true;
+        self.save(false)?;
+        Ok(done)
+    }
+
+    fn save(&mut self, now: bool) -> Result<(), SinkError> {
+        if self.dirty && (now || self.saved_at.elapsed() >= STATE_EVERY) {
+            self.state
+                .save(&self.dir, self.options.mode)
+                .map_err(|err| SinkError::io(format!("cannot write {}", self.dir.join(state::FILE).display()), err))?;
+            self.dirty = false;
+            self.saved_at = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+/// The batch's documents with each key once: a key seen twice keeps its last version at its
+/// first place.
+fn unique(docs: Vec<Doc>) -> Vec<Doc> {
+    let mut at: HashMap<Key, usize> = HashMap::with_capacity(docs.len());
+    let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        match at.get(&doc.key) {
+            Some(&i) => out[i] = doc,
+            None => {
+                at.insert(doc.key.clone(), out.len());
+                out.push(doc);
+            }
+        }
+    }
+    out
+}
+
+/// Test hook: with `OURA_SYNC_PAUSE_AFTER_REPLACE=<ms>` (debug builds, or the `test-hooks`
+/// feature), says so on stderr and sleeps between replacing a file and recording it in the
+/// state, so a test can kill the process at exactly that moment.
+fn pause_after_replace(name: &str) {
+    #[cfg(any(debug_assertions, feature = "test-hooks"))]
+    if let Some(ms) = std::env::var("OURA_SYNC_PAUSE_AFTER_REPLACE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        eprintln!("oura-sync: replaced {name}, pausing before the state is saved");
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    #[cfg(not(any(debug_assertions, feature = "test-hooks")))]
+    let _ = name;
+}
+
+fn lock(dir: &Path, mode: u32) -> Result<File, SinkError> {
+    let path = dir.join(LOCK_FILE);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let file = options
+        .open(&path)
+        .map_err(|err| SinkError::io(format!("cannot create {}", path.display()), err))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(SinkError::Locked { dir: dir.to_path_buf() }),
+        Err(fs::TryLockError::Error(err)) => Err(SinkError::io(format!("cannot lock {}", path.display()), err)),
+    }
+}
+
+/// Removes temporary files an interrupted run left in `dir` (call with the lock held).
+fn remove_stale_temporaries(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().contains(TMP_MARK) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// A new temporary file for `name` in `dir`: created exclusively, under a random name, with
+/// `mode`.
+fn create_temp(dir: &Path, name: &str, mode: u32) -> io::Result<(PathBuf, File)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = dir.join(format!(".{name}{TMP_MARK}{:016x}", fastrand::u64(..)));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        match options.open(&tmp) {
+            Ok(file) => {
+                // The umask may have removed bits that were asked for.
+                #[cfg(unix)]
+                file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+                return Ok((tmp, file));
+            }
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => last = Some(err),
+            Err(err) => return Err(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no free temporary name")))
+}
+
+/// Replaces `dir/name` with what `write` writes: a temporary file, flushed to disk, renamed
+/// over it, and the directory flushed.
+pub(crate) fn replace_with(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let (tmp, file) = create_temp(dir, name, mode)?;
+    let result = (|| {
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        fs::rename(&tmp, dir.join(name))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Just enough of a document to know its key and position.
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    day: Option<String>,
+    #[serde(default)]
+    start_day: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
+}
+
+/// The key and position of an NDJSON line.
+fn line_key(line: &str, collection: &Collection) -> (Key, Option<String>) {
+    let Ok(probe) = serde_json::from_str::<Probe>(line) else {
+        return (Key::Content(line.to_owned()), None);
+    };
+    let id = probe.id.as_ref().map(text_of).unwrap_or_default();
+    let position = match collection.position {
+        Some("day") => probe.day,
+        Some("start_day") => probe.start_day,
+        Some("timestamp") => probe.timestamp,
+        _ => None,
+    };
+    (
+        Key::new(&id, position.as_deref().unwrap_or_default(), || line.to_owned()),
+        position,
+    )
+}
+
+/// The text of a JSON value as an id: strings as they are, other values as JSON.
+pub(crate) fn text_of(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn open_existing(path: &Path) -> io::Result<Option<File>> {
+    match File::open(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn scan_ndjson(path: &Path, collection: &Collection) -> io::Result<Index> {
+    let mut index = Index {
+        header_ok: true,
+        ..Index::default()
+    };
+    let Some(file) = open_existing(path)? else {
+        return Ok(index);
+    };
+    index.exists = true;
+    for line in BufReader::with_capacity(1 << 16, file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (key, position) = line_key(&line, collection);
+        if let Some(position) = &position {
+            index.last = later(index.last.take(), position);
+        }
+        index.keys.insert(key);
+        index.total += 1;
+    }
+    Ok(index)
+}
+
+/// Copies the old file as bytes and appends the rows, none of whose keys is in it.
+fn append_rows(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    index: &Index,
+    rows: &[Doc],
+    line: impl Fn(&Doc) -> io::Result<String>,
+) -> io::Result<Upserted> {
+    let path = dir.join(name);
+    let old = open_existing(&path)?;
+    let fresh_csv_header = old.is_none() && name.ends_with(".csv");
+    let mut added = 0;
+    replace_with(dir, name, mode, |out| {
+        if let Some(mut old) = old {
+            io::copy(&mut old, out)?;
+        }
+        if fresh_csv_header {
+            // A new CSV file starts with its header (checked by the caller through `header_ok`
+            // for existing ones).
+            return Err(io::Error::other("internal: a new CSV file is merged, not appended"));
+        }
+        for doc in rows {
+            out.write_all(line(doc)?.as_bytes())?;
+            out.write_all(b"\n")?;
+            added += 1;
+        }
+        Ok(())
+    })?;
+    Ok(Upserted {
+        added,
+        updated: 0,
+        unchanged: 0,
+        total: index.total + added,
+    })
+}
+
+fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows: &[Doc]) -> io::Result<Upserted> {
+    let path = dir.join(name);
+    let old = open_existing(&path)?;
+    let at: HashMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let mut used = vec![false; rows.len()];
+    let mut done = Upserted::default();
+    replace_with(dir, name, mode, |out| {
+        if let Some(old) = old {
+            for line in BufReader::with_capacity(1 << 16, old).lines() {
+                let line = line?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let (key, _) = line_key(&line, collection);
+                let text = match at.get(&key) {
+                    // A key already written from this batch (the file held it twice): drop it.
+                    Some(&i) if used[i] => continue,
+                    Some(&i) => {
+                        used[i] = true;
+                        if rows[i].json == line {
+                            done.unchanged += 1;
+                        } else {
+                            done.updated += 1;
+                        }
+                        rows[i].json.as_str()
+                    }
+                    None => line.as_str(),
+                };
+                out.write_all(text.as_bytes())?;
+                out.write_all(b"\n")?;
+                done.total += 1;
+            }
+        }
+        for (doc, used) in rows.iter().zip(&used) {
+            if !used {
+                out.write_all(doc.json.as_bytes())?;
+                out.write_all(b"\n")?;
+                done.added += 1;
+                done.total += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
+/// The CSV header of a collection: its model's fields in spec order, then [`OTHER_COLUMN`].
+pub fn csv_header(collection: &Collection) -> Vec<String> {
+    crate::model::fields(collection)
+        .into_iter()
+        .map(str::to_owned)
+        .chain([OTHER_COLUMN.to_owned()])
+        .collect()
+}
+
+/// The CSV record of a document under `header`.
+fn csv_row(json: &str, header: &[String], options: CsvOptions) -> io::Result<String> {
+    let doc: Value = serde_json::from_str(json).map_err(io::Error::other)?;
+    Ok(csv::record(&csv_cells(&doc, header, options)))
+}
+
+fn csv_cells(doc: &Value, header: &[String], options: CsvOptions) -> Vec<String> {
+    let known = &header[..header.len().saturating_sub(1)];
+    let mut cells: Vec<String> = known
+        .iter()
+        .map(|column| doc.get(column).map(|v| csv::cell(v, options)).unwrap_or_default())
+        .collect();
+    let other: serde_json::Map<String, Value> = match doc {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !known.iter().any(|c| c == *k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => serde_json::Map::new(),
+    };
+    cells.push(if other.is_empty() {
+        String::new()
+    } else {
+        Value::Object(other).to_string()
+    });
+    cells
+}
+
+/// A CSV cell as written, without the formula guard (for keys).
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// The key and position of a CSV record under `header`.
+fn record_key(fields: &[String], header: &[String], collection: &Collection) -> (Key, Option<String>) {
+    let at = |name: &str| header.iter().position(|c| c == name).and_then(|i| fields.get(i));
+    let id = at("id").map(|s| unguard(s)).unwrap_or_default();
+    let position = collection
+        .position
+        .and_then(at)
+        .map(|s| unguard(s).to_owned())
+        .filter(|s| !s.is_empty());
+    (
+        Key::new(id, position.as_deref().unwrap_or_default(), || csv::record(fields)),
+        position,
+    )
+}
+
+fn read_csv(path: &Path) -> io::Result<Option<Vec<Vec<String>>>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(csv::parse_csv(&text))),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn scan_csv(path: &Path, collection: &Collection) -> io::Result<Index> {
+    let mut index = Index::default();
+    let Some(records) = read_csv(path)? else {
+        return Ok(index);
+    };
+    index.exists = true;
+    let mut records = records.into_iter();
+    let header = records.next().unwrap_or_default();
+    index.header_ok = header == csv_header(collection);
+    for fields in records {
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        let (key, position) = record_key(&fields, &header, collection);
+        if let Some(position) = &position {
+            index.last = later(index.last.take(), position);
+        }
+        index.keys.insert(key);
+        index.total += 1;
+    }
+    Ok(index)
+}
+
+/// An old record moved under `header`: cells by column name; cells of columns the header lacks
+/// go into its last column ([`OTHER_COLUMN`]), as JSON strings.
+fn reshape(fields: Vec<String>, old: &[String], header: &[String]) -> Vec<String> {
+    if old == header {
+        return fields;
+    }
+    let known = &header[..header.len().saturating_sub(1)];
+    let mut other = serde_json::Map::new();
+    let mut cells = vec![String::new(); header.len()];
+    for (name, cell) in old.iter().zip(fields) {
+        if let Some(i) = known.iter().position(|c| c == name) {
+            cells[i] = cell;
+        } else if name == OTHER_COLUMN {
+            if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&cell) {
+                other.extend(map);
+            }
+        } else if !cell.is_empty() {
+            other.insert(name.clone(), Value::String(cell));
+        }
+    }
+    if let Some(last) = cells.last_mut()
+        && !other.is_empty()
+    {
+        *last = Value::Object(other).to_string();
+    }
+    cells
+}
+
+fn merge_csv(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    collection: &Collection,
+    rows: &[Doc],
+    options: CsvOptions,
+) -> io::Result<Upserted> {
+    let header = csv_header(collection);
+    let old = read_csv(&dir.join(name))?.unwrap_or_default();
+    let mut records = old.into_iter();
+    let old_header = records.next().unwrap_or_else(|| header.clone());
+    let new: Vec<String> = rows
+        .iter()
+        .map(|doc| csv_row(&doc.json, &header, options))
+        .collect::<io::Result<_>>()?;
+    let at: HashMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let mut used = vec![false; rows.len()];
+    let mut done = Upserted::default();
+    replace_with(dir, name, mode, |out| {
+        writeln!(out, "{}", csv::record(&header))?;
+        for fields in records {
+            if fields.iter().all(String::is_empty) {
+                continue;
+            }
+            let (key, _) = record_key(&fields, &old_header, collection);
+            let line = csv::record(&reshape(fields, &old_header, &header));
+            let text = match at.get(&key) {
+                Some(&i) if used[i] => continue,
+                Some(&i) => {
+                    used[i] = true;
+                    if new[i] == line {
+                        done.unchanged += 1;
+                    } else {
+                        done.updated += 1;
+                    }
+                    new[i].as_str()
+                }
+                None => line.as_str(),
+            };
+            writeln!(out, "{text}")?;
+            done.total += 1;
+        }
+        for (line, used) in new.iter().zip(&used) {
+            if !used {
+                writeln!(out, "{line}")?;
+                done.added += 1;
+                done.total += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
