@@ -89,8 +89,8 @@ impl PostgresSink {
     /// Connects to the database at `url` (`postgres://USER@HOST:PORT/DB`), migrates it, and
     /// creates the table of every collection.
     pub async fn connect(url: &str) -> Result<Self, SinkError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|_| SinkError::Storage("not a PostgreSQL database URL".into()))?;
+        let options =
+            PgConnectOptions::from_str(url).map_err(|_| SinkError::Storage("not a PostgreSQL database URL".into()))?;
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .connect_with(options)

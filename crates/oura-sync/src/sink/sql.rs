@@ -133,7 +133,10 @@ mod tests {
             Some("2025-06-30T01:02:03+02:00")
         );
         assert_eq!(PositionColumn::At.value(Some("yesterday")), None);
-        assert_eq!(PositionColumn::Day.value(Some("2025-06-30")).as_deref(), Some("2025-06-30"));
+        assert_eq!(
+            PositionColumn::Day.value(Some("2025-06-30")).as_deref(),
+            Some("2025-06-30")
+        );
         assert_eq!(PositionColumn::Day.value(Some("2025-6-3")), None);
     }
 

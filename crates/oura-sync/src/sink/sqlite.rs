@@ -62,7 +62,11 @@ impl Statements {
             "CREATE TABLE IF NOT EXISTS \"{table}\" (\n    user_id TEXT NOT NULL,\n    doc_key TEXT NOT NULL,\n    \
              key_kind TEXT NOT NULL,{column_def}\n    document TEXT NOT NULL,\n    PRIMARY KEY (user_id, doc_key)\n) STRICT;\n{index}"
         );
-        let values = if position.is_some() { "?1, ?2, ?3, ?4, ?5" } else { "?1, ?2, ?3, ?5" };
+        let values = if position.is_some() {
+            "?1, ?2, ?3, ?4, ?5"
+        } else {
+            "?1, ?2, ?3, ?5"
+        };
         let set_position = position.map(|c| format!(", {} = ?4", c.name())).unwrap_or_default();
         let statements = Statements {
             select: format!("SELECT document FROM \"{table}\" WHERE user_id = ?1 AND doc_key = ?2"),
