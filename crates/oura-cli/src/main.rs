@@ -12,7 +12,6 @@ mod failure;
 mod get;
 mod login;
 mod output;
-mod pace;
 mod profile;
 mod session;
 mod sync;

@@ -7,7 +7,7 @@
 //! requests in flight; when it does not, the next one waits for `X-RateLimit-Reset`, but never
 //! longer than [`MAX_WAIT`] in all (then one request probes, and a 429 it gets is reported to
 //! the caller). A wait of [`ANNOUNCE_WAIT`] or more is announced as
-//! [`Event::Waiting`](crate::progress::Event::Waiting). [`Pacer::waited`] is the real time
+//! [`Event::Waiting`]. [`Pacer::waited`] is the real time
 //! during which at least one request was held back, not the sum of every task's waits.
 //!
 //! The pacer is this crate's until the facade's own rate limiter lands; then this stage uses

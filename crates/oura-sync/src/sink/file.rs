@@ -181,6 +181,13 @@ impl FileSink {
             .unwrap_or_default()
     }
 
+    /// Documents of `collection` in its file, if this run has read or written it.
+    pub fn documents(&self, collection: &Collection) -> Option<u64> {
+        self.with(|inner| Ok(inner.files.get(collection.route).filter(|i| i.exists).map(|i| i.total)))
+            .ok()
+            .flatten()
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T, SinkError>) -> Result<T, SinkError> {
         let mut inner = self
             .inner
@@ -258,10 +265,22 @@ impl Inner {
         let (format, mode, csv_options) = (self.options.format, self.options.mode, self.options.csv);
         let dir = self.dir.clone();
         let index = self.index(collection)?;
-        let rows = unique(batch.docs);
+        let mut docs = batch.docs;
+        if format == FileFormat::Csv {
+            // A document keyed by its content is known in a CSV file by its record.
+            let header = csv_header(collection);
+            for doc in &mut docs {
+                if matches!(doc.key, Key::Content(_)) {
+                    let line = csv_row(&doc.json, &header, csv_options)
+                        .map_err(|err| SinkError::io(format!("cannot write {}", path.display()), err))?;
+                    doc.key = Key::Content(line);
+                }
+            }
+        }
+        let rows = unique(docs);
         let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
-        let mut done = match (format, append) {
+        let done = match (format, append) {
             (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| Ok(doc.json.clone())),
             (FileFormat::Csv, true) => {
                 let header = csv_header(collection);
@@ -282,7 +301,6 @@ impl Inner {
         index.exists = true;
         index.header_ok = true;
         index.total = done.total;
-        done.total = index.total;
         pause_after_replace(&name);
         let bytes = fs::metadata(&path).ok().map(|m| m.len());
         self.state.files.insert(
@@ -335,13 +353,22 @@ fn unique(docs: Vec<Doc>) -> Vec<Doc> {
 
 /// Test hook: with `OURA_SYNC_PAUSE_AFTER_REPLACE=<ms>` (debug builds, or the `test-hooks`
 /// feature), says so on stderr and sleeps between replacing a file and recording it in the
-/// state, so a test can kill the process at exactly that moment.
+/// state, so a test can kill the process at exactly that moment; with `OURA_SYNC_PAUSE_AT=<n>`
+/// only at the n-th replace of the process.
 fn pause_after_replace(name: &str) {
     #[cfg(any(debug_assertions, feature = "test-hooks"))]
     if let Some(ms) = std::env::var("OURA_SYNC_PAUSE_AFTER_REPLACE")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
+        static REPLACES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = REPLACES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let at = std::env::var("OURA_SYNC_PAUSE_AT")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        if at.is_some_and(|at| at != nth) {
+            return;
+        }
         eprintln!("oura-sync: replaced {name}, pausing before the state is saved");
         std::thread::sleep(Duration::from_millis(ms));
     }
@@ -762,4 +789,252 @@ fn merge_csv(
         Ok(())
     })?;
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn find(route: &str) -> &'static Collection {
+        crate::find(route).expect("collection")
+    }
+
+    fn batch(collection: &'static Collection, docs: &[Value], last: Option<&str>) -> Batch {
+        Batch {
+            user: String::new(),
+            collection,
+            docs: docs.iter().map(|doc| Doc::of(collection, doc)).collect(),
+            mark: Mark {
+                last: last.map(str::to_owned),
+                through: None,
+            },
+        }
+    }
+
+    fn ndjson() -> FileSinkOptions {
+        FileSinkOptions::default()
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        fs::read_to_string(path)
+            .expect("read")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn sample(minute: u32) -> Value {
+        json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00+00:00")})
+    }
+
+    #[tokio::test]
+    async fn merges_add_new_replace_changed_and_keep_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sleep = find("sleep");
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        let first = [
+            json!({"id": "a", "day": "2024-01-01", "score": 1}),
+            json!({"id": "b", "day": "2024-01-02", "score": 2}),
+        ];
+        let done = sink
+            .upsert(batch(sleep, &first, Some("2024-01-02")))
+            .await
+            .expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (2, 0, 0, 2));
+        let second = [
+            json!({"id": "b", "day": "2024-01-02", "score": 3}),
+            json!({"id": "a", "day": "2024-01-01", "score": 1}),
+            json!({"id": "c", "day": "2024-01-03", "score": 4}),
+        ];
+        let done = sink
+            .upsert(batch(sleep, &second, Some("2024-01-03")))
+            .await
+            .expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (1, 1, 1, 3));
+        sink.finish().await.expect("finish");
+        assert_eq!(
+            lines(&dir.path().join("sleep.ndjson")),
+            [
+                r#"{"id":"a","day":"2024-01-01","score":1}"#,
+                r#"{"id":"b","day":"2024-01-02","score":3}"#,
+                r#"{"id":"c","day":"2024-01-03","score":4}"#
+            ]
+        );
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(TMP_MARK))
+            .collect();
+        assert!(names.is_empty(), "no temporary file is left: {names:?}");
+    }
+
+    /// The state is missing, older than the file, or damaged: a new sink still keys the file
+    /// before it appends, for every batch, and resumes from the file's own last document.
+    #[tokio::test]
+    async fn whatever_the_state_says_no_document_is_written_twice() {
+        let heartrate = find("heartrate");
+        for damage in ["delete", "stale", "corrupt"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("heartrate.ndjson");
+            {
+                let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+                sink.upsert(batch(heartrate, &[sample(0), sample(5)], None))
+                    .await
+                    .expect("upsert");
+                sink.finish().await.expect("finish");
+                let saved = fs::read(dir.path().join(state::FILE)).expect("state");
+                sink.upsert(batch(heartrate, &[sample(10)], None))
+                    .await
+                    .expect("upsert");
+                sink.finish().await.expect("finish");
+                match damage {
+                    "delete" => fs::remove_file(dir.path().join(state::FILE)).expect("rm"),
+                    "stale" => fs::write(dir.path().join(state::FILE), saved).expect("write"),
+                    _ => fs::write(dir.path().join(state::FILE), b"{\"files\": [").expect("write"),
+                }
+            }
+            let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+            assert_eq!(sink.notes().len(), usize::from(damage == "corrupt"), "{damage}");
+            let mark = sink.resume("", heartrate).await.expect("resume").expect("a mark");
+            assert_eq!(mark.last.as_deref(), Some("2025-06-01T00:10:00+00:00"), "{damage}");
+            // Two batches that overlap the file, then one that overlaps the first of them.
+            let first = sink
+                .upsert(batch(heartrate, &[sample(5), sample(10), sample(15)], None))
+                .await
+                .expect("upsert");
+            assert_eq!((first.added, first.unchanged, first.total), (1, 2, 4), "{damage}");
+            let second = sink
+                .upsert(batch(heartrate, &[sample(15), sample(20)], None))
+                .await
+                .expect("upsert");
+            assert_eq!((second.added, second.unchanged, second.total), (1, 1, 5), "{damage}");
+            sink.finish().await.expect("finish");
+            let got = lines(&path);
+            let mut unique = got.clone();
+            unique.dedup();
+            assert_eq!(got.len(), 5, "{damage}: {got:#?}");
+            assert_eq!(unique, got, "{damage}");
+            let state = State::load(dir.path()).expect("state repaired");
+            assert_eq!(state.files["heartrate.ndjson"].documents, 5, "{damage}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_sink_on_a_locked_directory_fails_at_once_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = FileSink::open(dir.path(), ndjson()).expect("open");
+        let second = FileSink::open(dir.path(), ndjson()).expect_err("locked");
+        assert!(matches!(second, SinkError::Locked { .. }), "{second}");
+        assert!(second.to_string().contains("another export"), "{second}");
+        drop(first);
+        FileSink::open(dir.path(), ndjson()).expect("free again");
+    }
+
+    #[tokio::test]
+    async fn a_file_as_destination_or_an_unwritable_directory_fails_before_anything() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("afile");
+        fs::write(&file, b"x").expect("write");
+        let err = FileSink::open(&file, ndjson()).expect_err("a file");
+        assert!(matches!(err, SinkError::NotADirectory { .. }), "{err}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let locked = dir.path().join("ro");
+            fs::create_dir(&locked).expect("mkdir");
+            fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).expect("chmod");
+            // Root writes anywhere: the check only means something for other users.
+            if fs::write(locked.join("x"), b"").is_err() {
+                let err = FileSink::open(&locked, ndjson()).expect_err("read-only");
+                assert!(matches!(err, SinkError::Io { .. }), "{err}");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn files_are_private_by_default_and_the_mode_is_configurable() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |path: &Path| fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+        let sleep = find("sleep");
+        let doc = json!({"id": "a", "day": "2024-01-01"});
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        sink.upsert(batch(sleep, std::slice::from_ref(&doc), None))
+            .await
+            .expect("upsert");
+        sink.finish().await.expect("finish");
+        assert_eq!(mode(&dir.path().join("sleep.ndjson")), 0o600);
+        assert_eq!(mode(&dir.path().join(state::FILE)), 0o600);
+        assert_eq!(mode(&dir.path().join(LOCK_FILE)), 0o600);
+        drop(sink);
+        let options = FileSinkOptions {
+            mode: 0o640,
+            ..ndjson()
+        };
+        let mut sink = FileSink::open(dir.path(), options).expect("open");
+        sink.upsert(batch(sleep, &[doc], None)).await.expect("upsert");
+        assert_eq!(mode(&dir.path().join("sleep.ndjson")), 0o640);
+    }
+
+    #[test]
+    fn temporary_names_are_unpredictable_and_never_reuse_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, _) = create_temp(dir.path(), "x.ndjson", 0o600).expect("temp");
+        let (b, _) = create_temp(dir.path(), "x.ndjson", 0o600).expect("temp");
+        assert_ne!(a, b);
+        // A name someone planted (a symlink, say) is never opened: creation is exclusive.
+        let planted = dir.path().join("planted");
+        let err = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&a)
+            .expect_err("exists");
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        let _ = planted;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs the model fields of the generated catalog"]
+    async fn csv_files_are_guarded_keyed_and_rewritten_under_a_new_header() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let workout = find("workout");
+        let options = FileSinkOptions {
+            format: FileFormat::Csv,
+            ..FileSinkOptions::default()
+        };
+        let header = csv_header(workout);
+        // A file an older version wrote, with another header.
+        fs::write(
+            dir.path().join("workout.csv"),
+            "id,day,label,legacy\nw1,2025-06-01,=HYPERLINK(\"x\"),old\n",
+        )
+        .expect("write");
+        let mut sink = FileSink::open(dir.path(), options).expect("open");
+        let docs = [
+            json!({"id": "w1", "day": "2025-06-01", "label": "=1+1", "calories": -3}),
+            json!({"id": "w2", "day": "2025-06-02", "label": "@SUM(A1)"}),
+        ];
+        let done = sink.upsert(batch(workout, &docs, None)).await.expect("upsert");
+        assert_eq!((done.added, done.updated, done.total), (1, 1, 2));
+        sink.finish().await.expect("finish");
+        let text = fs::read_to_string(dir.path().join("workout.csv")).expect("read");
+        let records = csv::parse_csv(&text);
+        assert_eq!(records[0], header, "the new header");
+        assert_eq!(records.len(), 3, "{text}");
+        assert!(
+            !text.contains(",=") && !text.contains(",@") && !text.contains("\n="),
+            "{text}"
+        );
+        assert!(text.contains("'=1+1") && text.contains("'@SUM(A1)"), "{text}");
+        // Appending again under the same header keeps it and each key once.
+        let mut sink = FileSink::open(dir.path(), options).expect("open");
+        let more = [json!({"id": "w3", "day": "2025-06-03", "label": "-x"}), docs[1].clone()];
+        let done = sink.upsert(batch(workout, &more, None)).await.expect("upsert");
+        assert_eq!((done.added, done.unchanged, done.total), (1, 1, 3));
+        let records = csv::parse_csv(&fs::read_to_string(dir.path().join("workout.csv")).expect("read"));
+        assert_eq!(records.len(), 4);
+        assert_eq!(records[0], header);
+    }
 }
