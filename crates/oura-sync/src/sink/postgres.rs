@@ -49,9 +49,10 @@ impl Statements {
         let position = PositionColumn::of(collection);
         let (column_def, column, value, set, index) = match position {
             Some(column) => {
-                let (name, ty) = match column {
-                    PositionColumn::Day => ("day", "date"),
-                    PositionColumn::At => ("at", "timestamptz"),
+                let name = column.name();
+                let ty = match column {
+                    PositionColumn::Day => "date",
+                    PositionColumn::At => "timestamptz",
                 };
                 (
                     format!("\n    {name} {ty},"),
