@@ -99,7 +99,9 @@ async fn expected(emulator: &Emulator, route: &str, start: Option<&str>, end: Op
         .token(emulator.token(0))
         .build()
         .expect("client");
-    oura::list_by_route(&client, route, start, end)
+    let collection = oura::collection(route).expect("a collection");
+    let range = oura::AnyRange::from_bounds(collection.range, start, end).expect("a range");
+    oura::list_by_route(&client, route, range)
         .expect("route")
         .try_collect()
         .await
@@ -126,23 +128,14 @@ fn assert_unique(docs: &[Value], what: &str) {
     assert_eq!(keys.len(), docs.len(), "{what} has duplicates");
 }
 
-const DAY_COLLECTIONS: &[&str] = &[
-    "daily_activity",
-    "daily_cardiovascular_age",
-    "daily_readiness",
-    "daily_resilience",
-    "daily_sleep",
-    "daily_spo2",
-    "daily_stress",
-    "enhanced_tag",
-    "rest_mode_period",
-    "session",
-    "sleep",
-    "sleep_time",
-    "tag",
-    "vO2_max",
-    "workout",
-];
+/// The day collections, from the collection table.
+fn day_collections() -> Vec<&'static str> {
+    oura::COLLECTIONS
+        .iter()
+        .filter(|c| c.range == oura::RangeKind::Days)
+        .map(|c| c.route)
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn get_prints_every_document_of_every_page() {
@@ -393,7 +386,7 @@ async fn reference_export(emulator: &Emulator, since: &str) -> tempfile::TempDir
 /// reference sample up to their own last one, once.
 #[track_caller]
 fn assert_same_export(out: &Path, reference: &Path) {
-    for route in DAY_COLLECTIONS.iter().chain(&["ring_configuration"]) {
+    for route in day_collections().into_iter().chain(["ring_configuration"]) {
         let file = format!("{route}.ndjson");
         let got = read_ndjson(&out.join(&file));
         assert_unique(&got, route);

@@ -88,7 +88,9 @@ async fn expected(emulator: &Emulator, route: &str, start: &str) -> Vec<Value> {
         .token(emulator.token(0))
         .build()
         .expect("client");
-    oura::list_by_route(&client, route, Some(start), Some(TODAY))
+    let collection = oura::collection(route).expect("a collection");
+    let range = oura::AnyRange::from_bounds(collection.range, Some(start), Some(TODAY)).expect("a range");
+    oura::list_by_route(&client, route, range)
         .expect("route")
         .try_collect()
         .await
@@ -159,23 +161,14 @@ fn state(dir: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
-const DAY_COLLECTIONS: &[&str] = &[
-    "daily_activity",
-    "daily_cardiovascular_age",
-    "daily_readiness",
-    "daily_resilience",
-    "daily_sleep",
-    "daily_spo2",
-    "daily_stress",
-    "enhanced_tag",
-    "rest_mode_period",
-    "session",
-    "sleep",
-    "sleep_time",
-    "tag",
-    "vO2_max",
-    "workout",
-];
+/// The day collections, from the collection table.
+fn day_collections() -> Vec<&'static str> {
+    oura::COLLECTIONS
+        .iter()
+        .filter(|c| c.range == oura::RangeKind::Days)
+        .map(|c| c.route)
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_is_incremental_and_never_writes_a_document_twice_on_any_date() {
@@ -192,7 +185,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice_on_any_date() {
     assert!(stderr.contains("documents of 18 collections"), "{stderr}");
     let first_state = state(&out);
     assert_eq!(first_state.len(), 18);
-    for route in DAY_COLLECTIONS {
+    for route in day_collections() {
         let docs = read_ndjson(&out.join(format!("{route}.ndjson")));
         assert_eq!(docs, expected(&emulator, route, &since).await, "{route}");
         assert_eq!(first_state[&format!("{route}.ndjson")]["documents"], docs.len() as u64);
@@ -229,7 +222,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice_on_any_date() {
         .filter(|r| r.path.starts_with("/v2/"))
         .collect();
     assert_eq!(requests.len(), 18, "one request per collection: {requests:#?}");
-    for route in DAY_COLLECTIONS {
+    for route in day_collections() {
         let path = format!("/v2/usercollection/{route}");
         let asked: Vec<_> = requests.iter().filter(|r| r.path == path).collect();
         let entry = &first_state[&format!("{route}.ndjson")];
@@ -525,4 +518,57 @@ async fn a_destination_that_cannot_be_written_fails_before_the_first_request() {
         }
     }
     assert!(emulator.requests().is_empty(), "{:#?}", emulator.requests());
+}
+
+/// Ctrl-C (SIGINT) in the middle of an export: exit 130 with the summary and one line saying
+/// how to continue; what was written is whole and each document once; the next run completes.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_export_says_so_and_the_next_run_completes_it() {
+    let emulator = start(slow_emulator()).await;
+    let since = days_ago(59);
+    let reference = reference_export(&emulator, &since).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("export");
+    let mut cmd = export(&emulator, dir.path());
+    cmd.args(["--concurrency", "2", "--since", &since, "--out"])
+        .arg(&out)
+        .env("OURA_SYNC_PAUSE_AFTER_REPLACE", "500")
+        .env("OURA_SYNC_PAUSE_AT", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let (mut child, mut reader) = tokio::task::spawn_blocking(move || {
+        let reader = wait_for_line(&mut child, "pausing before the state is saved");
+        (child, reader)
+    })
+    .await
+    .expect("join");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+        (child.wait().expect("wait"), rest)
+    })
+    .await
+    .expect("join");
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 2, "{stderr}");
+    assert!(lines[lines.len() - 2].starts_with("exported "), "{stderr}");
+    assert!(
+        lines[lines.len() - 1].starts_with("error: interrupted: what was fetched is saved"),
+        "{stderr}"
+    );
+    for (file, docs) in files(&out) {
+        assert_unique(&docs, &file);
+    }
+    let mut cmd = export(&emulator, dir.path());
+    cmd.arg("--out").arg(&out);
+    succeeded(&run(cmd).await);
+    assert_same_export(&out, reference.path());
 }

@@ -24,7 +24,10 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 /// Peak resident memory of this process (`VmHWM`), in MiB.
 fn peak_rss_mib() -> f64 {
-    kib_of(&std::fs::read_to_string("/proc/self/status").unwrap_or_default(), "VmHWM:") / 1024.0
+    kib_of(
+        &std::fs::read_to_string("/proc/self/status").unwrap_or_default(),
+        "VmHWM:",
+    ) / 1024.0
 }
 
 fn kib_of(status: &str, field: &str) -> f64 {
@@ -45,13 +48,23 @@ fn postgres_rss_mib(data_dir: &str) -> f64 {
     };
     let mut total = 0.0;
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let ppid = stat.rsplit(") ").next().and_then(|rest| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        let ppid = stat
+            .rsplit(") ")
+            .next()
+            .and_then(|rest| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
         if pid == master || ppid == Some(master) {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             // Shared buffers count once per process in RSS; RssAnon is each one's own memory.
-            total += kib_of(&status, "RssAnon:") + if pid == master { kib_of(&status, "RssShmem:") } else { 0.0 };
+            total += kib_of(&status, "RssAnon:")
+                + if pid == master {
+                    kib_of(&status, "RssShmem:")
+                } else {
+                    0.0
+                };
         }
     }
     total / 1024.0
@@ -88,9 +101,10 @@ async fn bench(kind: &str, url: &str, users: usize, days: u32, latency: Duration
         tokio::spawn(async move {
             loop {
                 let rss = postgres_rss_mib(&dir);
-                let mut peak = db_peak.lock().expect("lock");
-                *peak = peak.max(rss);
-                drop(peak);
+                {
+                    let mut peak = db_peak.lock().expect("lock");
+                    *peak = peak.max(rss);
+                }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         })

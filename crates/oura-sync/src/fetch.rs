@@ -43,12 +43,12 @@ pub type Pages = BoxStream<'static, oura::Result<oura::Page<Value>>>;
 
 /// The pages of one unit's range, one request per page polled.
 pub fn pages(client: &oura::Client, collection: &Collection, span: Span) -> oura::Result<Pages> {
-    let (start, end) = match span {
-        Span::Days { start, end } => (Some(start.to_string()), Some(end.to_string())),
-        Span::Series { start, end } => (Some(start.to_rfc3339()), Some(end.to_rfc3339())),
-        Span::Whole => (None, None),
+    let range = match span {
+        Span::Days { start, end } => oura::AnyRange::Days(oura::DateRange::new(start, end)?),
+        Span::Series { start, end } => oura::AnyRange::Series(oura::DateTimeRange::new(start, end)?),
+        Span::Whole => oura::AnyRange::Whole,
     };
-    oura::pages_by_route(client, collection.route, start.as_deref(), end.as_deref())
+    oura::pages_by_route(client, collection.route, range)
 }
 
 /// Paces requests by the rate-limit headers; shared by every request of a sync.

@@ -133,10 +133,10 @@ pub async fn run<S: Sink>(
         && collections
             .iter()
             .zip(&marks)
-            .any(|(c, mark)| c.kind != RangeKind::Whole && mark.is_none());
+            .any(|(c, mark)| c.range != RangeKind::Whole && mark.is_none());
     let mut rings = None;
     let mut default_since = options.today;
-    if needs_default && let Some(ring) = oura::COLLECTIONS.iter().find(|c| c.kind == RangeKind::Whole) {
+    if needs_default && let Some(ring) = oura::COLLECTIONS.iter().find(|c| c.range == RangeKind::Whole) {
         let fetched = match fetch_all(client, &pacer, ring, &*observer).await {
             Err(
                 err @ (oura::Error::Unauthorized { .. }

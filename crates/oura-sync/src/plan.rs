@@ -94,7 +94,7 @@ impl Unit {
     /// About how many pages the unit takes, to schedule the longest first: samples every five
     /// minutes in pages of 1000, one document a day in pages of 50.
     pub fn expected_pages(&self) -> f64 {
-        let per_day = match self.collection.kind {
+        let per_day = match self.collection.range {
             RangeKind::Series => 288.0 / 1000.0,
             RangeKind::Days => 1.0 / 50.0,
             RangeKind::Whole => 0.01,
@@ -126,7 +126,7 @@ pub fn units(
         from_day,
         days: days_between(from_day, to_day),
     };
-    match collection.kind {
+    match collection.range {
         RangeKind::Whole => vec![unit(0, Span::Whole, today, today)],
         RangeKind::Days => {
             let first = match start {

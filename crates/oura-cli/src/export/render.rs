@@ -152,3 +152,41 @@ impl Observer for Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_say_what_was_fetched_and_what_was_new_in_good_grammar() {
+        let mut counts = Counts {
+            fetched: 1,
+            ..Counts::default()
+        };
+        assert_eq!(counts.message(), "1 document fetched");
+        counts.stored = true;
+        assert_eq!(counts.message(), "1 document fetched, 0 new");
+        counts.fetched = 2;
+        counts.added = 2;
+        assert_eq!(counts.message(), "2 documents fetched, 2 new");
+    }
+
+    #[test]
+    fn nothing_is_drawn_after_the_end() {
+        let sleep = oura_sync::find("sleep").expect("sleep");
+        let progress = Progress::new(&[sleep]);
+        progress.event(&Event::Planned {
+            collection: sleep,
+            days: 10,
+        });
+        progress.finish();
+        progress.event(&Event::Fetched {
+            collection: sleep,
+            documents: 5,
+            days: 3,
+        });
+        let bar = &progress.bars["sleep"].bar;
+        assert_eq!(bar.position(), 0, "an event after the end changes nothing");
+        assert!(bar.is_finished());
+    }
+}

@@ -996,7 +996,6 @@ mod tests {
     }
 
     #[tokio::test]
-    #[ignore = "needs the model fields of the generated catalog"]
     async fn csv_files_are_guarded_keyed_and_rewritten_under_a_new_header() {
         let dir = tempfile::tempdir().expect("tempdir");
         let workout = find("workout");

@@ -1,5 +1,6 @@
 //! What the database sinks share: the table of each collection, derived from the collection
-//! table; keys and positions as columns; the embedded migrations.
+//! catalog (`oura_api_sys::catalog`: its route, its key, the type of its position field); keys
+//! and positions as columns; the embedded migrations.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 use super::{Doc, Key, SinkError};
 use crate::{Collection, RangeKind};
+use oura::FieldType;
 
 /// The sink schema's migrations take versions from 1001 up in the database's
 /// `_sqlx_migrations` (the token store of `oura-ring` takes 1 to 999); each migrator ignores the
@@ -64,10 +66,12 @@ pub(super) enum PositionColumn {
 }
 
 impl PositionColumn {
+    /// From the catalog: the type of the collection's position field (a date-time places a
+    /// time series sample; a date, or a date-time for a day's document without one, a day).
     pub(super) fn of(collection: &Collection) -> Option<PositionColumn> {
-        collection.position?;
-        match collection.kind {
-            RangeKind::Series => Some(PositionColumn::At),
+        let field = collection.field(collection.position?)?;
+        match (field.ty, collection.range) {
+            (FieldType::DateTime, RangeKind::Series) => Some(PositionColumn::At),
             _ => Some(PositionColumn::Day),
         }
     }
