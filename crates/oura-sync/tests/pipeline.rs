@@ -199,18 +199,20 @@ async fn a_keyed_table_sink_holds_each_document_once_per_user_with_its_mark() {
             assert!(report.collections.iter().all(|c| c.failure.is_none()));
         }
     }
-    let inner = table.inner.lock().expect("lock");
+    let (rows, marks) = {
+        let inner = table.inner.lock().expect("lock");
+        (inner.rows.clone(), inner.marks.clone())
+    };
     for user in [0, 1] {
         for route in ["daily_sleep", "heartrate", "workout"] {
             let want = expected(&emulator, user, route, since).await;
-            let got: Vec<Value> = inner
-                .rows
+            let got: Vec<Value> = rows
                 .iter()
                 .filter(|((u, c, _), _)| *u == format!("user{user}") && *c == route)
                 .map(|(_, json)| serde_json::from_str(json).expect("json"))
                 .collect();
             assert_eq!(got.len(), want.len(), "user {user} {route}");
-            let mark = &inner.marks[&(format!("user{user}"), route)];
+            let mark = &marks[&(format!("user{user}"), route)];
             let last = want
                 .iter()
                 .filter_map(|d| d.get(if route == "heartrate" { "timestamp" } else { "day" })?.as_str())
@@ -262,12 +264,14 @@ async fn a_stop_ends_the_run_with_what_came_in_order_stored() {
     .await
     .expect("run");
     assert!(report.interrupted);
-    let inner = table.inner.lock().expect("lock");
+    let (rows, marks) = {
+        let inner = table.inner.lock().expect("lock");
+        (inner.rows.clone(), inner.marks.clone())
+    };
     // Every stored collection holds a prefix of its documents in time, up to its mark.
-    for ((_, route), mark) in &inner.marks {
+    for ((_, route), mark) in &marks {
         let want = expected(&emulator, 0, route, "2025-05-01").await;
-        let stored: Vec<&String> = inner
-            .rows
+        let stored: Vec<&String> = rows
             .iter()
             .filter(|((_, c, _), _)| c == route)
             .map(|(_, j)| j)
@@ -277,7 +281,7 @@ async fn a_stop_ends_the_run_with_what_came_in_order_stored() {
             assert_eq!(stored.len(), want.len(), "{route} complete");
         }
     }
-    let stored: usize = inner.rows.len();
+    let stored: usize = rows.len();
     let fetched: u64 = report.collections.iter().map(|c| c.fetched).sum();
     assert!(stored as u64 <= fetched, "{stored} stored of {fetched} fetched");
 }

@@ -33,6 +33,17 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let since = args.since.as_deref().map(oura::parse_date).transpose()?;
     let until = args.until.as_deref().map(oura::parse_date).transpose()?;
     let mode = parse_mode(args.file_mode.as_deref())?;
+    let local_now = Local::now().fixed_offset();
+    // An end in the future is now: nothing exists after it.
+    let until = until.filter(|day| *day < local_now.date_naive());
+    let last_day = until.unwrap_or(local_now.date_naive());
+    if let Some(since) = since
+        && since > last_day
+    {
+        return Err(Failure::usage(format!(
+            "--since {since} is after the last day to export ({last_day}): give an earlier day"
+        )));
+    }
     // The destination is checked (created, locked, writable) before the first request.
     let mut sink = FileSink::open(
         &args.out,
@@ -52,10 +63,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let session = session::open(global).await?;
     let (today, now) = match until {
         Some(day) => (day, end_of(day)),
-        None => {
-            let now = Local::now().fixed_offset();
-            (now.date_naive(), now)
-        }
+        None => (local_now.date_naive(), local_now),
     };
     let mut options = oura_sync::Options::new(today, now);
     options.collections = collections.clone();

@@ -180,13 +180,15 @@ mod tests {
             days: 10,
         });
         progress.finish();
+        let at_end = progress.bars["sleep"].bar.position();
         progress.event(&Event::Fetched {
             collection: sleep,
             documents: 5,
             days: 3,
         });
         let bar = &progress.bars["sleep"].bar;
-        assert_eq!(bar.position(), 0, "an event after the end changes nothing");
+        assert_eq!(bar.position(), at_end, "an event after the end changes nothing");
+        assert_eq!(bar.message(), "0 documents");
         assert!(bar.is_finished());
     }
 }

@@ -626,6 +626,12 @@ pub fn csv_header(collection: &Collection) -> Vec<String> {
         .collect()
 }
 
+/// The CSV record (without the line end) of a document under `header` (from [`csv_header`]):
+/// the model's fields, then the others as one JSON object; text guarded as `options` say.
+pub fn csv_line(doc: &Value, header: &[String], options: CsvOptions) -> String {
+    csv::record(&csv_cells(doc, header, options))
+}
+
 /// The CSV record of a document under `header`.
 fn csv_row(json: &str, header: &[String], options: CsvOptions) -> io::Result<String> {
     let doc: Value = serde_json::from_str(json).map_err(io::Error::other)?;
@@ -1028,6 +1034,7 @@ mod tests {
         );
         assert!(text.contains("'=1+1") && text.contains("'@SUM(A1)"), "{text}");
         // Appending again under the same header keeps it and each key once.
+        drop(sink);
         let mut sink = FileSink::open(dir.path(), options).expect("open");
         let more = [json!({"id": "w3", "day": "2025-06-03", "label": "-x"}), docs[1].clone()];
         let done = sink.upsert(batch(workout, &more, None)).await.expect("upsert");

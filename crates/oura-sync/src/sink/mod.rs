@@ -28,7 +28,7 @@ use std::future::Future;
 
 pub use self::csv::{CsvOptions, guard_cell, parse_csv};
 pub(crate) use self::file::replace_with;
-pub use self::file::{FileFormat, FileSink, FileSinkOptions, LOCK_FILE, OTHER_COLUMN, TMP_MARK, csv_header};
+pub use self::file::{FileFormat, FileSink, FileSinkOptions, LOCK_FILE, OTHER_COLUMN, TMP_MARK, csv_header, csv_line};
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use self::database::DatabaseSink;
