@@ -4,8 +4,8 @@
 //! and the rate limit impose for that many requests, and the binary's peak resident memory.
 //!
 //! ```text
-//! cargo bench -p oura-cli --bench export            # concurrency 4, 8 (default), 16
-//! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 cargo bench -p oura-cli --bench export
+//! cargo bench -p oura-ring-cli --bench export            # concurrency 4, 8 (default), 16
+//! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 cargo bench -p oura-ring-cli --bench export
 //! ```
 //!
 //! Not a pass/fail test: it reports numbers.

@@ -282,7 +282,7 @@ pub async fn logout(global: &Global) -> Result<(), Failure> {
     let store = profile::token_store(&dir);
     let had_tokens = store.path().exists();
     if !had_tokens && saved.is_none() {
-        eprintln!("Not logged in: nothing to do.");
+        crate::console::note!("Not logged in: nothing to do.");
         return Ok(());
     }
     let revoked = match (&saved, had_tokens) {
@@ -296,7 +296,7 @@ pub async fn logout(global: &Global) -> Result<(), Failure> {
     Profile::remove(&dir)?;
     match revoked {
         Ok(()) => {
-            eprintln!("Logged out: the grant is revoked and the saved tokens deleted.");
+            crate::console::note!("Logged out: the grant is revoked and the saved tokens deleted.");
             Ok(())
         }
         Err(err) => {

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use oura::oauth::Authenticator;
 use oura::{Client, RetryPolicy};
-use oura_emulator::Emulator;
+#[cfg(feature = "emulator")]
+pub use oura_emulator::Emulator;
 
 use crate::cli::Global;
 use crate::failure::{Failure, code};
@@ -34,12 +35,45 @@ pub fn retry_policy() -> RetryPolicy {
 }
 
 /// Starts the in-process emulator, its history ending today.
+#[cfg(feature = "emulator")]
 pub async fn start_emulator() -> Result<Emulator, Failure> {
     Emulator::builder()
         .today(chrono::Local::now().date_naive())
         .start()
         .await
         .map_err(|err| Failure::io("cannot start the emulator on 127.0.0.1", &err))
+}
+
+/// Without the `emulator` feature there is no emulator: a value of this type cannot exist.
+#[cfg(not(feature = "emulator"))]
+pub enum Emulator {}
+
+#[cfg(not(feature = "emulator"))]
+impl Emulator {
+    /// Never called: there is no emulator.
+    pub fn base_url(&self) -> String {
+        match *self {}
+    }
+
+    /// Never called: there is no emulator.
+    pub fn token(&self, _user: usize) -> String {
+        match *self {}
+    }
+}
+
+/// What `--emulator` and `oura emulator` say when the command was built without the emulator.
+#[cfg(not(feature = "emulator"))]
+pub fn no_emulator() -> Failure {
+    Failure::usage(
+        "this `oura` was built without the emulator (cargo feature `emulator`): reinstall with the \
+         default features, or use --sandbox, OURA_TOKEN or `oura login`",
+    )
+}
+
+/// Without the `emulator` feature: a usage error that says so.
+#[cfg(not(feature = "emulator"))]
+pub async fn start_emulator() -> Result<Emulator, Failure> {
+    Err(no_emulator())
 }
 
 /// Checks options that do not go together.

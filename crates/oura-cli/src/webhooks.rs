@@ -7,14 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use oura::models::{ExtApiV2DataType, WebhookOperation};
 use oura::webhooks::{DesiredSubscriptions, NewSubscription, Receiver, ReconcileError, Subscriptions};
 use oura::{Client, Secret};
-use oura_emulator::Emulator;
 use serde_json::Value;
 
 use crate::cli::{AppArgs, Global, ServeArgs, WebhooksCommand};
 use crate::failure::{Failure, code, from_oura};
 use crate::output;
 use crate::profile::{self, APPLICATION, Profile};
-use crate::session;
+use crate::session::{self, Emulator};
 
 /// The emulator's registered application (see the emulator's README).
 const EMULATOR_CLIENT: (&str, &str) = ("emulator-client", "emulator-secret");
@@ -47,7 +46,7 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
         WebhooksCommand::Delete(args) => {
             let (subscriptions, _emulator) = open(global, &args.app).await?;
             subscriptions.delete(&args.id).await?;
-            eprintln!("Deleted subscription {}.", args.id);
+            crate::console::note!("Deleted subscription {}.", args.id);
             Ok(())
         }
         WebhooksCommand::Ensure(args) => {
@@ -73,7 +72,7 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                 .delete_unwanted(args.delete_unwanted);
             match subscriptions.reconcile(&desired).await {
                 Ok(report) => {
-                    eprintln!("Subscriptions of {}: {report}.", args.callback_url);
+                    crate::console::note!("Subscriptions of {}: {report}.", args.callback_url);
                     let mut all = report.created.clone();
                     all.extend(report.renewed.iter().cloned());
                     all.extend(report.kept.iter().cloned());
@@ -244,6 +243,6 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|err| Failure::io("the receiver stopped", &err))?;
-    eprintln!("Received {} events.", received.load(Ordering::SeqCst));
+    crate::console::note!("Received {} events.", received.load(Ordering::SeqCst));
     Ok(())
 }

@@ -693,7 +693,7 @@ struct Progress {
 
 impl Progress {
     fn new(collections: &[Collection], units: &[Unit]) -> Self {
-        let target = if std::io::stderr().is_terminal() {
+        let target = if crate::console::progress() {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
@@ -758,7 +758,7 @@ fn summarize(
     started: Instant,
     interrupted: bool,
 ) -> Result<(), Failure> {
-    let terminal = std::io::stderr().is_terminal();
+    let terminal = std::io::stderr().is_terminal() && !crate::console::quiet();
     let (mut added, mut updated) = (0, 0);
     for report in reports {
         added += report.merged.added;
@@ -782,7 +782,7 @@ fn summarize(
     } else {
         String::new()
     };
-    eprintln!(
+    crate::console::note!(
         "exported {added} new and {updated} updated documents of {} collections to {} in {:.1} s ({} requests{waited})",
         reports.len() - failed.len(),
         dir.display(),
