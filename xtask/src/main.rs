@@ -4,9 +4,12 @@
 //! - `spec check` compares the committed spec with upstream and fails on drift.
 //! - `spec diff` reports the semantic differences between two upstream documents.
 //! - `generate` regenerates `crates/oura-api-sys/src/generated.rs` (`--check` compares only).
+//! - `docs` regenerates the `oura` command's man pages and shell completions in
+//!   `crates/oura-cli/doc/` (`--check` compares only).
 //! - `verify-all` runs normalize + generate on every upstream copy in `../shared`.
 
 mod diff;
+mod docs;
 mod generate;
 mod normalize;
 mod spec;
@@ -36,6 +39,12 @@ enum Command {
     /// Regenerate the `oura-api-sys` bindings from the committed spec.
     Generate {
         /// Compare with the committed file instead of writing it; fail when stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Regenerate the `oura` command's man pages and shell completions in `crates/oura-cli/doc/`.
+    Docs {
+        /// Compare with the committed files instead of writing them; fail when stale.
         #[arg(long)]
         check: bool,
     },
@@ -79,6 +88,13 @@ fn main() -> ExitCode {
                 generate::check()
             } else {
                 generate::write()
+            }
+        }
+        Command::Docs { check } => {
+            if check {
+                docs::check()
+            } else {
+                docs::write()
             }
         }
         Command::VerifyAll => spec::verify_all(),

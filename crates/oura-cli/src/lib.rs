@@ -16,7 +16,7 @@ pub fn command() -> clap::Command {
 
 /// The version `oura --version` prints: the package version and the Oura OpenAPI document the
 /// bindings were generated from (the `+oura.<spec>` build metadata of the workspace version,
-/// from `openapi/provenance.json`), e.g. `0.1.0 (Oura API 2.0, spec "newest")`.
+/// from `openapi/provenance.json`), e.g. `0.1.0 (Oura API 2.0, OpenAPI spec: newest)`.
 pub fn version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| {
@@ -27,7 +27,7 @@ pub fn version() -> &'static str {
             None => (full, "unknown"),
         };
         format!(
-            "{version} (Oura API {}, spec \"{spec}\")",
+            "{version} (Oura API {}, OpenAPI spec: {spec})",
             oura::api_sys::Client::api_version()
         )
     })
