@@ -194,7 +194,7 @@ pub struct DashboardArgs {
     /// A database the export wrote to (sqlite://PATH).
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
-    /// The HTML file to write.
+    /// The HTML file to write (replaced if it exists).
     #[arg(long, value_name = "FILE", default_value = "oura-dashboard.html")]
     pub out: PathBuf,
     /// First day shown (YYYY-MM-DD). Default: the first day with data.
@@ -203,9 +203,6 @@ pub struct DashboardArgs {
     /// Last day shown (YYYY-MM-DD). Default: the last day with data.
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
-    /// Replace the file if it exists.
-    #[arg(long)]
-    pub force: bool,
     /// Global options without use here.
     #[command(flatten)]
     pub unused: Unused,

@@ -195,7 +195,7 @@ _oura() {
             return 0
             ;;
         oura__subcmd__dashboard)
-            opts="-v -q -h -V --from --database --out --since --until --force --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --from --database --out --since --until --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

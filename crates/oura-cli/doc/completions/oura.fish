@@ -295,7 +295,7 @@ complete -c oura -n "__fish_oura_using_subcommand emulator" -s h -l help -d 'Pri
 complete -c oura -n "__fish_oura_using_subcommand emulator" -s V -l version -d 'Print version'
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l from -d 'An export directory, as `oura export --out DIR` writes it (NDJSON or CSV files)' -r -F
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l database -d 'A database the export wrote to (sqlite://PATH)' -r
-complete -c oura -n "__fish_oura_using_subcommand dashboard" -l out -d 'The HTML file to write' -r -F
+complete -c oura -n "__fish_oura_using_subcommand dashboard" -l out -d 'The HTML file to write (replaced if it exists)' -r -F
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l since -d 'First day shown (YYYY-MM-DD). Default: the first day with data' -r
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l until -d 'Last day shown (YYYY-MM-DD). Default: the last day with data' -r
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l base-url -d 'See the global `--base-url`' -r
@@ -306,7 +306,6 @@ csv\t'A header row, then one row per document; nested values as JSON'"
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l color -d 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set (to anything but an empty string)'
 always\t'Always, even when piped'
 never\t'Never'"
-complete -c oura -n "__fish_oura_using_subcommand dashboard" -l force -d 'Replace the file if it exists'
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l emulator -d 'See the global `--emulator`'
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l sandbox -d 'See the global `--sandbox`'
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -s v -l verbose -d 'Trace requests on stderr (-v: each request; -vv: everything)'
