@@ -47,9 +47,9 @@ fn man_pages(command: clap::Command, files: &mut BTreeMap<String, Vec<u8>>) -> R
     Ok(())
 }
 
-/// Writes the generated files, removing stale ones from the generated folders.
-pub fn write() -> Result<ExitCode> {
-    let dir = doc_dir();
+/// Writes the generated files into `dir`, removing stale ones from the generated folders.
+pub fn write(dir: &Path) -> Result<ExitCode> {
+    let dir = dir.to_owned();
     let files = render()?;
     for sub in ["man", "completions"] {
         let sub = dir.join(sub);
@@ -73,11 +73,11 @@ pub fn write() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Compares with the committed files and fails with a diff when they differ.
-pub fn check() -> Result<ExitCode> {
-    match stale_diff()? {
+/// Compares with the files in `dir` and fails with a diff when they differ.
+pub fn check(dir: &Path) -> Result<ExitCode> {
+    match stale_diff(dir)? {
         None => {
-            println!("{} is up to date", doc_dir().display());
+            println!("{} is up to date", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Some(diff) => {
@@ -88,9 +88,8 @@ pub fn check() -> Result<ExitCode> {
     }
 }
 
-/// The differences between the committed files and a fresh generation, if any.
-pub fn stale_diff() -> Result<Option<String>> {
-    let dir = doc_dir();
+/// The differences between the files in `dir` and a fresh generation, if any.
+pub fn stale_diff(dir: &Path) -> Result<Option<String>> {
     let fresh = render()?;
     let mut report = String::new();
     for (name, content) in &fresh {
@@ -136,7 +135,7 @@ mod tests {
     /// `cargo test` alone catches stale man pages or completions.
     #[test]
     fn generated_docs_are_fresh() {
-        if let Some(diff) = stale_diff().expect("generation runs") {
+        if let Some(diff) = stale_diff(&doc_dir()).expect("generation runs") {
             let head: String = diff.lines().take(60).collect::<Vec<_>>().join("\n");
             panic!("generated docs are stale, run `cargo xtask docs`\n{head}");
         }

@@ -47,6 +47,9 @@ enum Command {
         /// Compare with the committed files instead of writing them; fail when stale.
         #[arg(long)]
         check: bool,
+        /// The folder (default: `crates/oura-cli/doc`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Normalize and generate every upstream copy in the shared directory, into a temporary
     /// directory, and report what each normalization step changed.
@@ -90,12 +93,9 @@ fn main() -> ExitCode {
                 generate::write()
             }
         }
-        Command::Docs { check } => {
-            if check {
-                docs::check()
-            } else {
-                docs::write()
-            }
+        Command::Docs { check, dir } => {
+            let dir = dir.unwrap_or_else(docs::doc_dir);
+            if check { docs::check(&dir) } else { docs::write(&dir) }
         }
         Command::VerifyAll => spec::verify_all(),
     };
