@@ -8,6 +8,7 @@ mod catalog;
 mod completions;
 mod console;
 mod dashboard;
+mod diagnose;
 mod emulator;
 mod export;
 mod failure;

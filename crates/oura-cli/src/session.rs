@@ -95,6 +95,7 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
         .sandbox(global.sandbox);
     if global.emulator {
         let emulator = start_emulator().await?;
+        crate::diagnose::set_server(&emulator.base_url(), true);
         let client = builder.base_url(emulator.base_url()).token(emulator.token(0)).build()?;
         return Ok(Session {
             client,
@@ -114,6 +115,10 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
         Some(url) => builder.base_url(url.trim()),
         None => builder,
     };
+    crate::diagnose::set_server(
+        base_url.as_deref().unwrap_or(oura::DEFAULT_BASE_URL),
+        base_url.is_some(),
+    );
     if let Some(token) = profile::env("OURA_TOKEN") {
         return Ok(Session {
             client: builder.token(token).build()?,

@@ -9,7 +9,7 @@ use oura::webhooks::{DesiredSubscriptions, NewSubscription, Receiver, ReconcileE
 use oura::{Client, Secret};
 use serde_json::Value;
 
-use crate::cli::{AppArgs, Global, ServeArgs, WebhooksCommand};
+use crate::cli::{AppArgs, CreateArgs, Global, ServeArgs, WebhooksCommand};
 use crate::failure::{Failure, code, from_oura};
 use crate::output;
 use crate::profile::{self, APPLICATION, Profile};
@@ -24,7 +24,7 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
         WebhooksCommand::Serve(args) => serve(args).await,
         WebhooksCommand::List(app) => {
             let (subscriptions, _emulator) = open(global, app).await?;
-            let list = subscriptions.list().await?;
+            let list = subscriptions.list().await.map_err(|err| failure(&err, None))?;
             print_list(global, &list)
         }
         WebhooksCommand::Create(args) => {
@@ -35,17 +35,26 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                 &args.callback_url,
                 args.verification_token.clone(),
             );
-            let created = subscriptions.create(&new).await?;
+            let created = subscriptions
+                .create(&new)
+                .await
+                .map_err(|err| failure(&err, Some(Create(args))))?;
             print_one(global, &created)
         }
         WebhooksCommand::Renew(args) => {
             let (subscriptions, _emulator) = open(global, &args.app).await?;
-            let renewed = subscriptions.renew(&args.id).await?;
+            let renewed = subscriptions
+                .renew(&args.id)
+                .await
+                .map_err(|err| failure(&err, Some(Id(&args.id))))?;
             print_one(global, &renewed)
         }
         WebhooksCommand::Delete(args) => {
             let (subscriptions, _emulator) = open(global, &args.app).await?;
-            subscriptions.delete(&args.id).await?;
+            subscriptions
+                .delete(&args.id)
+                .await
+                .map_err(|err| failure(&err, Some(Id(&args.id))))?;
             crate::console::note!("Deleted subscription {}.", args.id);
             Ok(())
         }
@@ -78,13 +87,13 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                     all.extend(report.kept.iter().cloned());
                     print_list(global, &all)
                 }
-                Err(ReconcileError::List(err)) => Err(from_oura(&err)),
+                Err(ReconcileError::List(err)) => Err(failure(&err, None)),
                 Err(err @ ReconcileError::Partial(_)) => {
                     let code = match &err {
                         ReconcileError::Partial(partial) => partial
                             .failures
                             .first()
-                            .map_or(code::GENERAL, |f| from_oura(&f.error).code),
+                            .map_or(code::GENERAL, |f| failure(&f.error, None).code),
                         _ => code::GENERAL,
                     };
                     Err(Failure::new(code, format!("{err}: run the same command again")))
@@ -92,6 +101,60 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                 Err(err) => Err(Failure::new(code::GENERAL, err.to_string())),
             }
         }
+    }
+}
+
+/// What a failed subscription request was about, for a hint that fits it.
+enum Subject<'a> {
+    /// `webhooks create`.
+    Create(&'a CreateArgs),
+    /// A subscription by id (`renew`, `delete`).
+    Id(&'a str),
+}
+use Subject::{Create, Id};
+
+/// A failed subscription request: the subscription routes authenticate the application (client
+/// id and secret), not a user, and take a callback URL, so the general hints (log in again, date
+/// formats) do not fit them.
+fn failure(err: &oura::Error, subject: Option<Subject<'_>>) -> Failure {
+    use oura::Error as E;
+    let trace = err
+        .trace_id()
+        .map(|trace| format!(" (Oura trace id {trace})"))
+        .unwrap_or_default();
+    let credentials = "check the application's --client-id and --client-secret (OURA_CLIENT_ID, \
+                       OURA_CLIENT_SECRET) as Oura's developer portal shows them";
+    match (err, subject) {
+        (E::Unauthorized { .. }, _) => Failure::new(
+            code::AUTH,
+            format!("Oura rejected the application's credentials (401): {credentials}{trace}"),
+        ),
+        (E::Forbidden { .. }, Some(Id(id))) => Failure::new(
+            code::FORBIDDEN,
+            format!(
+                "Oura refused the request for subscription {id:?} (403), as it does for an id it does not know \
+                 (`oura webhooks list` shows them) and for wrong credentials: {credentials}{trace}"
+            ),
+        ),
+        (E::Forbidden { .. }, _) => Failure::new(
+            code::FORBIDDEN,
+            format!("Oura refused the application's credentials (403): {credentials}{trace}"),
+        ),
+        (E::InvalidRequest { .. }, Some(Create(args))) => Failure::new(
+            code::USAGE,
+            format!(
+                "{err}: Oura calls --callback-url {} first and expects it to answer with the \
+                 --verification-token's challenge (`oura webhooks serve` does): check that it is an https URL \
+                 Oura can reach and that the receiver is running{trace}",
+                args.callback_url
+            ),
+        ),
+        (E::NotFound { .. }, Some(Id(id))) => Failure::new(
+            code::NOT_FOUND,
+            format!("no subscription {id:?}: `oura webhooks list` shows the ids{trace}"),
+        ),
+        (E::InvalidRequest { .. }, _) => Failure::new(code::USAGE, format!("{err}{trace}")),
+        _ => from_oura(err),
     }
 }
 
@@ -110,6 +173,7 @@ async fn open(global: &Global, app: &AppArgs) -> Result<(Subscriptions, Option<E
         .sandbox(true);
     let (builder, emulator) = if global.emulator {
         let emulator = session::start_emulator().await?;
+        crate::diagnose::set_server(&emulator.base_url(), true);
         (builder.base_url(emulator.base_url()), Some(emulator))
     } else {
         match global
@@ -117,8 +181,14 @@ async fn open(global: &Global, app: &AppArgs) -> Result<(Subscriptions, Option<E
             .clone()
             .or_else(|| saved.as_ref().and_then(|p| p.base_url.clone()))
         {
-            Some(url) => (builder.base_url(url), None),
-            None => (builder, None),
+            Some(url) => {
+                crate::diagnose::set_server(&url, true);
+                (builder.base_url(url), None)
+            }
+            None => {
+                crate::diagnose::set_server(oura::DEFAULT_BASE_URL, false);
+                (builder, None)
+            }
         }
     };
     let client = builder.build()?;
