@@ -8,6 +8,7 @@
 //!   `crates/oura-cli/doc/` (`--check` compares only).
 //! - `verify-all` runs normalize + generate on every upstream copy in `../shared`.
 
+mod catalog;
 mod diff;
 mod docs;
 mod generate;

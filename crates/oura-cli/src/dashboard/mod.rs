@@ -331,15 +331,28 @@ mod tests {
         assert_eq!(average[9], None);
     }
 
+    /// The metrics name their collections and fields by hand; the spec's catalog vouches for
+    /// them, so a renamed field fails here rather than drawing an empty chart.
     #[test]
-    fn every_metric_reads_a_field_the_spec_has() {
+    fn every_metric_reads_a_numeric_field_the_spec_has() {
+        use oura::FieldType;
         for metric in METRICS {
-            let route = metric.origin.route();
+            let (route, field) = (metric.origin.route(), metric.origin.field());
+            let collection =
+                oura::api_sys::catalog::find(route).unwrap_or_else(|| panic!("{}: no collection {route}", metric.id));
+            let spec = collection
+                .field(field)
+                .unwrap_or_else(|| panic!("{}: {route} has no field {field}", metric.id));
             assert!(
-                oura::COLLECTIONS.iter().any(|c| c.route == route),
-                "{}: no collection {route}",
+                matches!(spec.ty, FieldType::Integer | FieldType::Number),
+                "{}: {spec:?}",
                 metric.id
             );
+            assert!(collection.field("day").is_some(), "{route} is placed by day");
+        }
+        let sleep = oura::api_sys::catalog::find("sleep").expect("sleep");
+        for field in ["type", "total_sleep_duration"] {
+            assert!(sleep.field(field).is_some(), "sleep.{field}");
         }
     }
 }
