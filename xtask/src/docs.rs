@@ -110,7 +110,7 @@ pub fn stale_diff(dir: &Path) -> Result<Option<String>> {
             continue;
         };
         for entry in entries.flatten() {
-            let name = relative(&dir, &entry.path());
+            let name = relative(dir, &entry.path());
             if !fresh.contains_key(&name) {
                 report.push_str(&format!("{name}: no longer generated (delete it)\n"));
             }

@@ -286,7 +286,11 @@ async fn errors_are_one_line_with_documented_exit_codes() {
     cmd.env("OURA_TOKEN", "t")
         .env("OURA_MAX_ATTEMPTS", "1")
         .args(["--base-url", "http://127.0.0.1:9", "get", "sleep"]);
-    failed_with(&run(cmd).await, 7, "cannot reach http://127.0.0.1:9: connection refused");
+    failed_with(
+        &run(cmd).await,
+        7,
+        "cannot reach http://127.0.0.1:9: connection refused",
+    );
 
     let mut cmd = oura(dir.path());
     cmd.args(["--emulator", "--base-url", "http://127.0.0.1:9", "whoami"]);

@@ -53,7 +53,9 @@ async fn run() -> oura::Result<()> {
 
     let mut workouts = client.workout().list(range);
     while let Some(workout) = workouts.try_next().await? {
-        let calories = workout.calories.map_or("-".to_owned(), |kcal| format!("{kcal:.1} kcal"));
+        let calories = workout
+            .calories
+            .map_or("-".to_owned(), |kcal| format!("{kcal:.1} kcal"));
         println!("{} {:<20} {calories}", workout.day, workout.activity);
     }
 

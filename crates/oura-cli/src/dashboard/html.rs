@@ -177,10 +177,10 @@ fn summary(metric: &Metric, series: &Series, first: NaiveDate) -> String {
 fn chart(page: &mut String, metric: &Metric, series: &Series, first: NaiveDate) {
     let len = series.values.len();
     let points = series.points();
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<svg class=\"chart\" data-metric=\"{id}\" data-points=\"{points}\" data-days=\"{len}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
-         role=\"img\" aria-label=\"{title}: {points} daily values\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+         role=\"img\" aria-label=\"{title}: {points} daily values\" xmlns=\"http://www.w3.org/2000/svg\">",
         id = metric.id,
         title = escape(metric.title),
     );
@@ -296,7 +296,7 @@ fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 
 /// A scale from `low` to `high` on round numbers: (low, high, step), 2 to 6 steps.
 pub fn nice_scale(low: f64, high: f64) -> (f64, f64, f64) {
-    let (low, high) = if high - low < f64::EPSILON {
+    let (low, high) = if high <= low {
         (low - 1.0, high + 1.0)
     } else {
         (low, high)
@@ -325,7 +325,7 @@ fn time_ticks(first: NaiveDate, len: usize) -> Vec<(usize, String)> {
     let every = [1, 2, 3, 6, 12].into_iter().find(|k| months / k <= 8).unwrap_or(12);
     for offset in 0..len {
         let date = day_at(first, offset);
-        if date.day() == 1 && date.month0() % every == 0 {
+        if date.day() == 1 && date.month0().is_multiple_of(every) {
             let label = if date.month() == 1 || ticks.is_empty() {
                 date.format("%b %Y").to_string()
             } else {

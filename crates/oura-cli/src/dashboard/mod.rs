@@ -207,9 +207,7 @@ pub fn load(dir: &Path, since: Option<NaiveDate>, until: Option<NaiveDate>) -> R
     for metric in METRICS {
         let route = metric.origin.route();
         if !collections.contains_key(route) {
-            let docs = source::read_collection(dir, route)?
-                .map(|(_, docs)| docs)
-                .unwrap_or_default();
+            let docs = source::read_collection(dir, route)?.unwrap_or_default();
             collections.insert(route, docs);
         }
     }

@@ -2,7 +2,7 @@
 //! collection, `<route>.ndjson` or `<route>.csv`, as `oura export` writes them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
@@ -44,9 +44,13 @@ impl Origin {
     }
 }
 
+/// Documents as JSON objects.
+pub type Documents = Vec<Map<String, Value>>;
+
 /// The documents of one collection in an export directory, each as a JSON object (CSV rows
-/// become objects of their header: numbers and booleans parsed, empty cells absent).
-pub fn read_collection(dir: &Path, route: &str) -> Result<Option<(PathBuf, Vec<Map<String, Value>>)>, Failure> {
+/// become objects of their header: numbers and booleans parsed, empty cells absent). `None`:
+/// the directory has no file of the collection.
+pub fn read_collection(dir: &Path, route: &str) -> Result<Option<Documents>, Failure> {
     let ndjson = dir.join(format!("{route}.ndjson"));
     let csv = dir.join(format!("{route}.csv"));
     if ndjson.is_file() {
@@ -70,7 +74,7 @@ pub fn read_collection(dir: &Path, route: &str) -> Result<Option<(PathBuf, Vec<M
                 }
             }
         }
-        return Ok(Some((ndjson, docs)));
+        return Ok(Some(docs));
     }
     if csv.is_file() {
         let text = read(&csv)?;
@@ -78,7 +82,7 @@ pub fn read_collection(dir: &Path, route: &str) -> Result<Option<(PathBuf, Vec<M
             .map_err(|reason| Failure::new(crate::failure::code::LOCAL_IO, format!("{}: {reason}", csv.display())))?;
         let mut rows = rows.into_iter();
         let Some(header) = rows.next() else {
-            return Ok(Some((csv, Vec::new())));
+            return Ok(Some(Vec::new()));
         };
         let docs = rows
             .map(|row| {
@@ -90,7 +94,7 @@ pub fn read_collection(dir: &Path, route: &str) -> Result<Option<(PathBuf, Vec<M
                     .collect()
             })
             .collect();
-        return Ok(Some((csv, docs)));
+        return Ok(Some(docs));
     }
     Ok(None)
 }
