@@ -220,7 +220,7 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
     let url = request.url.to_string();
     if args.no_browser {
         println!("{url}");
-        eprintln!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
+        crate::console::note!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
     } else {
         eprintln!("Opening a browser to log in. If none opens, visit this URL:\n{url}");
         if let Err(err) = open_browser(&url) {

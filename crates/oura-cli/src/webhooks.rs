@@ -299,7 +299,7 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|err| Failure::io("cannot read the listener's address", &err))?;
-    eprintln!(
+    crate::console::note!(
         "Receiving webhook events at http://{addr}{} (Ctrl-C stops); events are printed as JSON lines.",
         args.path
     );
