@@ -203,13 +203,18 @@ pub fn load(dir: &Path, since: Option<NaiveDate>, until: Option<NaiveDate>) -> R
             ),
         ));
     }
-    let mut collections = BTreeMap::new();
+    // Each collection is read once, for the fields of every metric drawn from it.
+    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for metric in METRICS {
-        let route = metric.origin.route();
-        if !collections.contains_key(route) {
-            let docs = source::read_collection(dir, route)?.unwrap_or_default();
-            collections.insert(route, docs);
-        }
+        wanted
+            .entry(metric.origin.route())
+            .or_default()
+            .extend(metric.origin.reads());
+    }
+    let mut collections = BTreeMap::new();
+    for (route, fields) in &wanted {
+        let docs = source::read_collection(dir, route, fields)?.unwrap_or_default();
+        collections.insert(*route, docs);
     }
     let daily: Vec<BTreeMap<NaiveDate, f64>> = METRICS
         .iter()

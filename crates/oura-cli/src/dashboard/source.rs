@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use std::io::BufRead as _;
+
 use chrono::NaiveDate;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::failure::Failure;
@@ -28,6 +31,16 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The fields of a document the metric reads: its value, the day, and for the main sleep
+    /// what chooses it.
+    pub fn reads(self) -> Vec<&'static str> {
+        let mut fields = vec!["day", self.field()];
+        if let Origin::MainSleep { .. } = self {
+            fields.extend(["type", "total_sleep_duration"]);
+        }
+        fields
+    }
+
     /// The collection the metric is read from.
     pub fn route(self) -> &'static str {
         match self {
@@ -47,22 +60,26 @@ impl Origin {
 /// Documents as JSON objects.
 pub type Documents = Vec<Map<String, Value>>;
 
-/// The documents of one collection in an export directory, each as a JSON object (CSV rows
-/// become objects of their header: numbers and booleans parsed, empty cells absent). `None`:
-/// the directory has no file of the collection.
-pub fn read_collection(dir: &Path, route: &str) -> Result<Option<Documents>, Failure> {
+/// The documents of one collection in an export directory, each as a JSON object of only the
+/// `wanted` fields (the others are skipped unread: a sleep period's long sample arrays cost
+/// nothing). CSV rows become objects of their header: numbers and booleans parsed, empty cells
+/// absent. `None`: the directory has no file of the collection.
+pub fn read_collection(dir: &Path, route: &str, wanted: &[&str]) -> Result<Option<Documents>, Failure> {
     let ndjson = dir.join(format!("{route}.ndjson"));
     let csv = dir.join(format!("{route}.csv"));
     if ndjson.is_file() {
-        let text = read(&ndjson)?;
+        let file = std::fs::File::open(&ndjson)
+            .map_err(|err| Failure::io(format!("cannot read {}", ndjson.display()), &err))?;
         let mut docs = Vec::new();
-        for (number, line) in text.lines().enumerate() {
+        for (number, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|err| Failure::io(format!("cannot read {}", ndjson.display()), &err))?;
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str::<Value>(line) {
-                Ok(Value::Object(doc)) => docs.push(doc),
-                Ok(_) | Err(_) => {
+            let mut deserializer = serde_json::Deserializer::from_str(&line);
+            match Fields(wanted).deserialize(&mut deserializer) {
+                Ok(doc) => docs.push(doc),
+                Err(_) => {
                     return Err(Failure::new(
                         crate::failure::code::LOCAL_IO,
                         format!(
@@ -78,25 +95,62 @@ pub fn read_collection(dir: &Path, route: &str) -> Result<Option<Documents>, Fai
     }
     if csv.is_file() {
         let text = read(&csv)?;
-        let rows = parse_csv(&text)
-            .map_err(|reason| Failure::new(crate::failure::code::LOCAL_IO, format!("{}: {reason}", csv.display())))?;
-        let mut rows = rows.into_iter();
-        let Some(header) = rows.next() else {
-            return Ok(Some(Vec::new()));
-        };
-        let docs = rows
-            .map(|row| {
-                header
+        let mut header: Option<Vec<Option<String>>> = None;
+        let mut docs = Vec::new();
+        for_each_record(&text, |record| match &header {
+            None => {
+                header = Some(
+                    record
+                        .into_iter()
+                        .map(|name| wanted.contains(&name.as_str()).then_some(name))
+                        .collect(),
+                );
+            }
+            Some(names) => docs.push(
+                names
                     .iter()
-                    .zip(row)
+                    .zip(record)
+                    .filter_map(|(name, cell)| Some((name.clone()?, cell)))
                     .filter(|(_, cell)| !cell.is_empty())
-                    .map(|(name, cell)| (name.clone(), cell_value(cell)))
-                    .collect()
-            })
-            .collect();
+                    .map(|(name, cell)| (name, cell_value(cell)))
+                    .collect(),
+            ),
+        })
+        .map_err(|reason| Failure::new(crate::failure::code::LOCAL_IO, format!("{}: {reason}", csv.display())))?;
         return Ok(Some(docs));
     }
     Ok(None)
+}
+
+/// Deserializes a JSON object into a map of only the named fields.
+struct Fields<'a>(&'a [&'a str]);
+
+impl<'de> DeserializeSeed<'de> for Fields<'_> {
+    type Value = Map<String, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Fields<'_> {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut kept = Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if self.0.contains(&key.as_ref()) {
+                kept.insert(key.into_owned(), map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(kept)
+    }
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
@@ -121,8 +175,15 @@ fn cell_value(cell: String) -> Value {
 }
 
 /// Records of RFC 4180 CSV: quoted fields may hold commas, quotes (`""`) and line breaks.
+#[cfg(test)]
 pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
     let mut records = Vec::new();
+    for_each_record(text, |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Calls `each` with every record of RFC 4180 CSV, one at a time.
+pub fn for_each_record(text: &str, mut each: impl FnMut(Vec<String>)) -> Result<(), String> {
     let mut record = Vec::new();
     let mut field = String::new();
     let mut chars = text.chars().peekable();
@@ -153,7 +214,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
             '\n' => {
                 line += 1;
                 record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
+                each(std::mem::take(&mut record));
                 any = false;
             }
             _ => field.push(c),
@@ -164,9 +225,9 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
     }
     if any {
         record.push(field);
-        records.push(record);
+        each(record);
     }
-    Ok(records)
+    Ok(())
 }
 
 /// The day a document belongs to (its `day` field).
@@ -227,6 +288,21 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn only_the_wanted_fields_are_kept() {
+        let line =
+            r#"{"day": "2025-06-01", "heart_rate": {"items": [50, 51, null]}, "score": 80, "type": "long_sleep"}"#;
+        let doc = Fields(&["day", "score", "missing"])
+            .deserialize(&mut serde_json::Deserializer::from_str(line))
+            .expect("object");
+        assert_eq!(Value::Object(doc), json!({"day": "2025-06-01", "score": 80}));
+        assert!(
+            Fields(&["day"])
+                .deserialize(&mut serde_json::Deserializer::from_str("[1]"))
+                .is_err()
+        );
     }
 
     #[test]
