@@ -928,11 +928,18 @@ async fn webhooks_subscribe_renew_ensure_receive_and_delete() {
 
     succeeded(&run(webhooks(&["delete", &id])).await);
     assert!(list(1).await.iter().all(|s| s["id"] != id.as_str()));
+    // Renewing an unknown id answers 404 (as the live API does): not found, with the way to
+    // the known ids.
     let output = run(webhooks(&["renew", &id])).await;
     assert_eq!(
         output.status.code(),
-        Some(4),
-        "an unknown id is refused (403): {}",
+        Some(5),
+        "an unknown id is not found (404): {}",
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stderr).contains(&format!("no subscription \"{id}\": `oura webhooks list` shows the ids")),
+        "{}",
         text(&output.stderr)
     );
 }
