@@ -316,3 +316,25 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     crate::console::note!("Received {} events.", received.load(Ordering::SeqCst));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Oura answers 403 to an unknown id on some routes (both 403 and 404 were seen live): the
+    /// message names both causes and keeps the exit code of a 403.
+    #[test]
+    fn a_refused_id_names_both_causes() {
+        let forbidden = oura::Error::Forbidden {
+            detail: Some("Forbidden".into()),
+            trace_id: Some("t-1".into()),
+        };
+        let failure = failure(&forbidden, Some(Id("abc")));
+        assert_eq!(failure.code, code::FORBIDDEN);
+        assert!(failure.message.contains("subscription \"abc\" (403)"), "{failure}");
+        assert!(failure.message.contains("oura webhooks list") && failure.message.contains("--client-secret"));
+        assert!(failure.message.ends_with("(Oura trace id t-1)"), "{failure}");
+        let listed = super::failure(&forbidden, None);
+        assert!(!listed.message.contains("oura login") && listed.message.contains("--client-id"));
+    }
+}

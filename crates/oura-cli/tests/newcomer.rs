@@ -149,11 +149,12 @@ async fn webhook_errors_get_webhook_hints() {
         &["(403)", "--client-secret"],
         &["oura login", "OURA_TOKEN", "scope"],
     );
+    // An unknown id (404, as the live API answers a delete): the way to the known ids.
     one_line(
         &run(webhooks(&["delete", "no-such-id"], "emulator-secret")).await,
-        4,
-        &["subscription \"no-such-id\"", "oura webhooks list"],
-        &["YYYY-MM-DD"],
+        5,
+        &["no subscription \"no-such-id\"", "oura webhooks list"],
+        &["YYYY-MM-DD", "collection name"],
     );
 }
 
