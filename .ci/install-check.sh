@@ -11,13 +11,13 @@ target="${CARGO_TARGET_DIR:-target}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cargo package -p oura-api-sys -p oura-ring -p oura-emulator -p oura-ring-cli --locked --allow-dirty --no-verify
-for crate in oura-api-sys oura-ring oura-emulator oura-ring-cli; do
+cargo package -p oura-api-sys -p oura-ring -p oura-emulator -p oura-sync -p oura-ring-cli --locked --allow-dirty --no-verify
+for crate in oura-api-sys oura-ring oura-emulator oura-sync oura-ring-cli; do
   tar -xzf "$target/package/$crate-$version.crate" -C "$work"
 done
 
 patches=()
-for crate in oura-api-sys oura-ring oura-emulator; do
+for crate in oura-api-sys oura-ring oura-emulator oura-sync; do
   patches+=(--config "patch.crates-io.$crate.path=\"$work/$crate-$version\"")
 done
 # --debug and a kept target directory: this proves the package installs, not how fast it runs.

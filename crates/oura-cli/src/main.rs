@@ -15,7 +15,6 @@ mod failure;
 mod get;
 mod login;
 mod output;
-mod pace;
 mod profile;
 mod session;
 mod webhooks;

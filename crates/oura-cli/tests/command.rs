@@ -182,7 +182,7 @@ async fn quiet_keeps_the_data_and_the_errors_and_drops_the_summaries() {
     assert!(documents > 5, "{a}");
     assert!(
         text(&loud.stderr).contains(&format!(
-            "exported {documents} new and 0 updated documents of 1 collections"
+            "exported {documents} new and 0 updated documents of 1 collection "
         )),
         "{}",
         text(&loud.stderr)

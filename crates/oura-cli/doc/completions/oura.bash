@@ -307,7 +307,7 @@ _oura() {
             return 0
             ;;
         oura__subcmd__export)
-            opts="-v -q -h -V --out --since --collections --concurrency --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --out --since --collections --until --concurrency --file-mode --no-csv-guard --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +325,15 @@ _oura() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-mode)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -118,7 +118,9 @@ complete -c oura -n "__fish_oura_using_subcommand get" -s V -l version -d 'Print
 complete -c oura -n "__fish_oura_using_subcommand export" -l out -d 'The directory of the files (created if needed); it also holds the export state' -r -F
 complete -c oura -n "__fish_oura_using_subcommand export" -l since -d 'Fetch from this day (YYYY-MM-DD) instead of where the last export ended; documents already in the files are not written again. Default on a first export: the setup day of the user\'s first ring' -r
 complete -c oura -n "__fish_oura_using_subcommand export" -l collections -d 'Only these collections (comma-separated). Default: all' -r
+complete -c oura -n "__fish_oura_using_subcommand export" -l until -d 'Fetch up to this day (YYYY-MM-DD, inclusive) instead of up to now' -r
 complete -c oura -n "__fish_oura_using_subcommand export" -l concurrency -d 'Requests in flight at once' -r
+complete -c oura -n "__fish_oura_using_subcommand export" -l file-mode -d 'The permission bits of the files written, in octal. Default 600: only you can read your health data' -r
 complete -c oura -n "__fish_oura_using_subcommand export" -l base-url -d 'Another API root than Oura\'s own (a proxy, a separately started emulator)' -r
 complete -c oura -n "__fish_oura_using_subcommand export" -l format -d 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files' -r -f -a "table\t'Aligned columns of the top-level values, for people'
 json\t'One JSON array (or object), pretty-printed'
@@ -127,6 +129,7 @@ csv\t'A header row, then one row per document; nested values as JSON'"
 complete -c oura -n "__fish_oura_using_subcommand export" -l color -d 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set (to anything but an empty string)'
 always\t'Always, even when piped'
 never\t'Never'"
+complete -c oura -n "__fish_oura_using_subcommand export" -l no-csv-guard -d 'Write CSV cells that begin with `=`, `+`, `-` or `@` as they are. By default such text gets a leading `\'` so a spreadsheet shows it instead of running it as a formula'
 complete -c oura -n "__fish_oura_using_subcommand export" -l emulator -d 'Start the Oura API emulator in this process and use it: no account, no network'
 complete -c oura -n "__fish_oura_using_subcommand export" -l sandbox -d 'Use Oura\'s sandbox (fake data, no login needed)'
 complete -c oura -n "__fish_oura_using_subcommand export" -s v -l verbose -d 'Trace requests on stderr (-v: each request; -vv: everything)'
