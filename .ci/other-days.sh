@@ -11,5 +11,5 @@ for day_zone in "2025-01-31 UTC" "2024-02-29 America/New_York" "2025-03-30 Europ
   zone=${day_zone#* }
   printf '\n--> emulator today %s, TZ=%s\n' "$day" "$zone"
   OURA_EMULATOR_TODAY="$day" TZ="$zone" \
-    cargo test --locked --all-features -p oura-tests -p oura-emulator -p oura-cli "$@"
+    cargo test --locked --all-features -p oura-tests -p oura-emulator -p oura-ring-cli "$@"
 done

@@ -4,10 +4,13 @@
 //! - `spec check` compares the committed spec with upstream and fails on drift.
 //! - `spec diff` reports the semantic differences between two upstream documents.
 //! - `generate` regenerates `crates/oura-api-sys/src/generated.rs` (`--check` compares only).
+//! - `docs` regenerates the `oura` command's man pages and shell completions in
+//!   `crates/oura-cli/doc/` (`--check` compares only).
 //! - `verify-all` runs normalize + generate on every upstream copy in `../shared`.
 
 mod catalog;
 mod diff;
+mod docs;
 mod generate;
 mod normalize;
 mod spec;
@@ -39,6 +42,15 @@ enum Command {
         /// Compare with the committed file instead of writing it; fail when stale.
         #[arg(long)]
         check: bool,
+    },
+    /// Regenerate the `oura` command's man pages and shell completions in `crates/oura-cli/doc/`.
+    Docs {
+        /// Compare with the committed files instead of writing them; fail when stale.
+        #[arg(long)]
+        check: bool,
+        /// The folder (default: `crates/oura-cli/doc`).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Normalize and generate every upstream copy in the shared directory, into a temporary
     /// directory, and report what each normalization step changed.
@@ -81,6 +93,10 @@ fn main() -> ExitCode {
             } else {
                 generate::write()
             }
+        }
+        Command::Docs { check, dir } => {
+            let dir = dir.unwrap_or_else(docs::doc_dir);
+            if check { docs::check(&dir) } else { docs::write(&dir) }
         }
         Command::VerifyAll => spec::verify_all(),
     };

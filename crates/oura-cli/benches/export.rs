@@ -11,8 +11,8 @@
 //! documents' bytes into the typed models.
 //!
 //! ```text
-//! cargo bench -p oura-cli --bench export
-//! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 OURA_BENCH_PAGES=realistic cargo bench -p oura-cli --bench export
+//! cargo bench -p oura-ring-cli --bench export
+//! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 OURA_BENCH_PAGES=realistic cargo bench -p oura-ring-cli --bench export
 //! ```
 //!
 //! Not a pass/fail test: it reports numbers.

@@ -2,12 +2,19 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Your Oura Ring data from the command line: log in, read any collection, export everything
 /// incrementally, manage webhooks, or run the offline emulator.
 #[derive(Debug, Parser)]
 #[command(name = "oura", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 unexpected (please report), 2 usage, 3 not logged in, \
+4 forbidden, 5 not found, 6 rate limited, 7 unavailable, 8 local file error, 9 export incomplete, \
+130 interrupted."
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -42,6 +49,83 @@ pub struct Global {
     /// Trace requests on stderr (-v: each request; -vv: everything).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Print no progress and no summaries: only the data and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl Global {
+    /// Folds in the global options given after a command whose help does not show them.
+    pub fn merge(&mut self, hidden: &Unused) {
+        self.emulator |= hidden.emulator;
+        self.sandbox |= hidden.sandbox;
+        if self.base_url.is_none() {
+            self.base_url.clone_from(&hidden.base_url);
+        }
+        if self.format.is_none() {
+            self.format = hidden.format;
+        }
+    }
+}
+
+/// Global options that a command has no use for: still accepted after it (as always), but not
+/// shown in its help. [`Global::merge`] folds them into the global options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Unused {
+    /// See the global `--emulator`.
+    #[arg(long, hide = true)]
+    pub emulator: bool,
+    /// See the global `--sandbox`.
+    #[arg(long, hide = true)]
+    pub sandbox: bool,
+    /// See the global `--base-url`.
+    #[arg(long, hide = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// See the global `--format`.
+    #[arg(long, hide = true, value_enum)]
+    pub format: Option<Format>,
+}
+
+/// Global options that `login` and `logout` have no use for: the output format, the sandbox and
+/// the in-process emulator (which would not outlive the login). Still accepted after the
+/// command, but not shown in its help.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UnusedOutput {
+    /// See the global `--emulator`.
+    #[arg(long, hide = true)]
+    pub emulator: bool,
+    /// See the global `--sandbox`.
+    #[arg(long, hide = true)]
+    pub sandbox: bool,
+    /// See the global `--format`.
+    #[arg(long, hide = true, value_enum)]
+    pub format: Option<Format>,
+}
+
+impl UnusedOutput {
+    /// The same, as the wider set.
+    pub fn widen(&self) -> Unused {
+        Unused {
+            emulator: self.emulator,
+            sandbox: self.sandbox,
+            format: self.format,
+            ..Unused::default()
+        }
+    }
+}
+
+/// When to color messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set (to anything but an empty string).
+    Auto,
+    /// Always, even when piped.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// How documents are printed or written.
@@ -63,7 +147,11 @@ pub enum Command {
     /// Log in with OAuth in the browser and save the tokens in the configuration directory.
     Login(LoginArgs),
     /// Revoke the saved tokens and delete them.
-    Logout,
+    Logout {
+        /// Global options without use here.
+        #[command(flatten)]
+        unused: UnusedOutput,
+    },
     /// Show the personal info of the logged-in user.
     Whoami,
     /// Print every document of a collection in a range (all pages).
@@ -71,7 +159,7 @@ pub enum Command {
     /// Export every collection to files in a directory, incrementally.
     Export(ExportArgs),
     /// Sync every collection into a database (SQLite or PostgreSQL), incrementally.
-    Sync(crate::sync::SyncArgs),
+    Sync(SyncArgs),
     /// Manage webhook subscriptions, or receive events.
     Webhooks {
         /// What to do.
@@ -80,6 +168,75 @@ pub enum Command {
     },
     /// Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines).
     Emulator(EmulatorArgs),
+    /// Draw charts of an export's daily metrics into one self-contained HTML file.
+    Dashboard(DashboardArgs),
+    /// Print the completion script of a shell on stdout (see the README for where it goes).
+    Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// The global options given after this command that its help does not show.
+    pub fn unused_globals(&self) -> Option<Unused> {
+        match self {
+            Command::Login(args) => Some(args.unused.widen()),
+            Command::Logout { unused } => Some(unused.widen()),
+            Command::Emulator(args) => Some(args.unused.clone()),
+            Command::Dashboard(args) => Some(args.unused.clone()),
+            Command::Completions(args) => Some(args.unused.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// `oura dashboard`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["from", "database"])))]
+pub struct DashboardArgs {
+    /// An export directory, as `oura export --out DIR` writes it (NDJSON or CSV files).
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// A database the export wrote to (sqlite://PATH): not readable by this version yet (it says
+    /// so); use --from.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// The HTML file to write (replaced if it exists).
+    #[arg(long, value_name = "FILE", default_value = "oura-dashboard.html")]
+    pub out: PathBuf,
+    /// First day shown (YYYY-MM-DD). Default: the first day with data.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Last day shown (YYYY-MM-DD). Default: the last day with data.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Global options without use here.
+    #[command(flatten)]
+    pub unused: Unused,
+}
+
+/// `oura completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+    /// Global options without use here.
+    #[command(flatten)]
+    pub unused: Unused,
+}
+
+/// A shell that completions are made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
 }
 
 /// `oura get`.
@@ -101,7 +258,7 @@ pub struct GetArgs {
 }
 
 fn collections_help() -> String {
-    let names: Vec<&str> = crate::catalog::COLLECTIONS.iter().map(|c| c.route).collect();
+    let names: Vec<&str> = oura::COLLECTIONS.iter().map(|c| c.route).collect();
     format!("The collection, one of: {}", names.join(", "))
 }
 
@@ -162,6 +319,9 @@ pub struct LoginArgs {
     /// How long to wait for the browser, in seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Global options without use here.
+    #[command(flatten)]
+    pub unused: UnusedOutput,
 }
 
 /// An authorization server.
@@ -313,4 +473,37 @@ pub struct EmulatorArgs {
     /// Fraction of requests that fail (5xx, dropped connections, truncated bodies).
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
+    /// Global options without use here.
+    #[command(flatten)]
+    pub unused: Unused,
+}
+
+/// `oura sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL", env = "OURA_DATABASE_URL", hide_env_values = true)]
+    pub database: String,
+    /// Sync every user of the token store (see --token-store) instead of the logged-in user.
+    #[arg(long)]
+    pub all_users: bool,
+    /// The token store of --all-users, a database URL like --database (default: --database).
+    #[arg(long, value_name = "URL", requires = "all_users", hide_env_values = true)]
+    pub token_store: Option<String>,
+    /// The application's credentials, to refresh the tokens of --all-users (default: the ones
+    /// `oura login` saved).
+    #[command(flatten)]
+    pub app: AppArgs,
+    /// Only these collections (comma-separated routes; default: every collection).
+    #[arg(long, value_delimiter = ',', value_name = "ROUTE")]
+    pub collections: Vec<String>,
+    /// Fetch from this day (YYYY-MM-DD) instead of where the database stands.
+    #[arg(long)]
+    pub since: Option<NaiveDate>,
+    /// The last day to fetch (default: today, in local time).
+    #[arg(long)]
+    pub today: Option<NaiveDate>,
+    /// Requests in flight at once, per user.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
 }

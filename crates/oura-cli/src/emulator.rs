@@ -1,18 +1,26 @@
 //! `oura emulator`: the Oura API emulator in the foreground.
 
-use std::io::Write as _;
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use chrono::NaiveDate;
-use oura_emulator::{EmulatorConfig, Faults};
-
 use crate::cli::EmulatorArgs;
 use crate::failure::Failure;
 
+/// Without the `emulator` feature: a usage error that says so.
+#[cfg(not(feature = "emulator"))]
+pub async fn run(args: &EmulatorArgs) -> Result<(), Failure> {
+    let _ = args;
+    Err(crate::session::no_emulator())
+}
+
 /// Runs the emulator until Ctrl-C. Prints `base_url=...` and `token=...` on stdout, like the
 /// `oura-emulator` binary.
+#[cfg(feature = "emulator")]
 pub async fn run(args: &EmulatorArgs) -> Result<(), Failure> {
+    use std::io::Write as _;
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use chrono::NaiveDate;
+    use oura_emulator::{EmulatorConfig, Faults};
+
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err(Failure::usage("--fault-rate must be between 0 and 1"));
     }
@@ -53,7 +61,7 @@ pub async fn run(args: &EmulatorArgs) -> Result<(), Failure> {
             .and_then(|()| stdout.flush());
         printed.map_err(|err| Failure::io("cannot write to stdout", &err))?;
     }
-    eprintln!(
+    crate::console::note!(
         "oura emulator: {} users, {} to {}, on {} (Ctrl-C stops); try: OURA_TOKEN={} oura --base-url {} get daily_sleep",
         emulator.users(),
         emulator.first_day(),

@@ -120,10 +120,11 @@ pub fn from_oura(err: &oura::Error) -> Failure {
                 ),
             }
         }
-        E::Server { .. } | E::Transport(_) => (
+        E::Server { .. } => (
             code::UNAVAILABLE,
             format!("{err}: Oura or the network is unavailable; try again later"),
         ),
+        E::Transport(source) => (code::UNAVAILABLE, crate::diagnose::unreachable(source)),
         E::Decode { .. } | E::RepeatedPageToken { .. } => (
             code::GENERAL,
             format!("{err}: this is a bug or a change in Oura's API; please report it"),

@@ -90,10 +90,44 @@ fn endpoints(idp: Option<Idp>, base_url: Option<&str>) -> Endpoints {
     endpoints
 }
 
-/// What the browser brought back.
+/// What the browser brought back, and where the browser's page waits for the outcome.
 #[derive(Debug)]
 struct Callback {
     params: HashMap<String, String>,
+    outcome: oneshot::Sender<Result<(), String>>,
+}
+
+/// How long the browser's page waits for the token exchange before it says to look at the
+/// terminal.
+const PAGE_WAIT: Duration = Duration::from_secs(60);
+
+/// The page the browser shows: what the command says, success or failure.
+fn outcome_page(outcome: Option<Result<(), String>>) -> String {
+    let (title, text) = match outcome {
+        Some(Ok(())) => (
+            "Logged in",
+            "You can close this tab and return to the terminal.".to_owned(),
+        ),
+        Some(Err(message)) => (
+            "Login failed",
+            format!("{}. Return to the terminal.", escape_html(&message)),
+        ),
+        None => (
+            "Login not finished",
+            "The terminal did not answer in time: look there for what happened.".to_owned(),
+        ),
+    };
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oura: {title}</title></head>\
+         <body><h1>{title}</h1><p>{text}</p></body></html>"
+    )
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Runs `oura login`.
@@ -159,15 +193,18 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
         get(move |Query(params): Query<HashMap<String, String>>| {
             let tx = Arc::clone(&tx);
             async move {
-                let refused = params.contains_key("error");
-                if let Some(tx) = tx.lock().ok().and_then(|mut slot| slot.take()) {
-                    let _ = tx.send(Callback { params });
+                let Some(tx) = tx.lock().ok().and_then(|mut slot| slot.take()) else {
+                    return Html(outcome_page(Some(Err(
+                        "this login already received its answer; run `oura login` again to start a new one".to_owned(),
+                    ))));
+                };
+                let (outcome, told) = oneshot::channel();
+                if tx.send(Callback { params, outcome }).is_err() {
+                    return Html(outcome_page(None));
                 }
-                Html(if refused {
-                    "<h1>Login refused</h1><p>Return to the terminal.</p>"
-                } else {
-                    "<h1>Logged in</h1><p>You can close this tab and return to the terminal.</p>"
-                })
+                // The page says what the command says: wait for the token exchange.
+                let told = tokio::time::timeout(PAGE_WAIT, told).await.ok().and_then(Result::ok);
+                Html(outcome_page(told))
             }
         }),
     );
@@ -183,7 +220,7 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
     let url = request.url.to_string();
     if args.no_browser {
         println!("{url}");
-        eprintln!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
+        crate::console::note!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
     } else {
         eprintln!("Opening a browser to log in. If none opens, visit this URL:\n{url}");
         if let Err(err) = open_browser(&url) {
@@ -191,11 +228,11 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
         }
     }
     let callback = tokio::time::timeout(Duration::from_secs(args.timeout), rx).await;
-    let _ = stop.send(());
-    let _ = server.await;
     let callback = match callback {
         Ok(Ok(callback)) => callback,
         _ => {
+            let _ = stop.send(());
+            let _ = server.await;
             return Err(Failure::new(
                 code::AUTH,
                 format!(
@@ -205,9 +242,51 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
             ));
         }
     };
-    if let Some(error) = callback.params.get("error") {
-        let detail = callback
-            .params
+    let finished = finish(
+        &callback.params,
+        &oauth,
+        &request,
+        &dir,
+        client_id,
+        client_secret,
+        redirect_uri,
+        global,
+    )
+    .await;
+    // The browser's page tells the same outcome, then the listener stops.
+    let _ = callback
+        .outcome
+        .send(finished.as_ref().map(|_| ()).map_err(|failure| failure.message.clone()));
+    let _ = stop.send(());
+    let _ = server.await;
+    let scopes = finished?;
+    crate::console::note!(
+        "Logged in (scopes: {}); tokens saved in {}",
+        if scopes.is_empty() {
+            "as asked".to_owned()
+        } else {
+            scopes.join(" ")
+        },
+        dir.display()
+    );
+    Ok(())
+}
+
+/// After the browser came back: the refusal, or the code exchanged for tokens and everything
+/// saved. Returns the granted scopes.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    params: &HashMap<String, String>,
+    oauth: &OAuthClient,
+    request: &oura::oauth::AuthorizationRequest,
+    dir: &std::path::Path,
+    client_id: String,
+    client_secret: Option<String>,
+    redirect_uri: String,
+    global: &Global,
+) -> Result<Vec<String>, Failure> {
+    if let Some(error) = params.get("error") {
+        let detail = params
             .get("error_description")
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
@@ -216,12 +295,12 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
             format!("the authorization was refused ({error}{detail}): run `oura login` again"),
         ));
     }
-    let code = callback.params.get("code").map(String::as_str).unwrap_or_default();
-    let state = callback.params.get("state").map(String::as_str);
-    let tokens = oauth.exchange_code(code, state, &request).await?;
+    let code = params.get("code").map(String::as_str).unwrap_or_default();
+    let state = params.get("state").map(String::as_str);
+    let tokens = oauth.exchange_code(code, state, request).await?;
 
-    profile::create_private_dir(&dir)?;
-    profile::token_store(&dir).save(&tokens).await?;
+    profile::create_private_dir(dir)?;
+    profile::token_store(dir).save(&tokens).await?;
     let mut saved = Profile {
         client_id,
         client_secret,
@@ -235,18 +314,8 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
         base_url: global.base_url.clone(),
     };
     saved.set_endpoints(oauth.endpoints());
-    saved.save(&dir)?;
-    let scopes: Vec<String> = tokens.scopes.iter().map(ToString::to_string).collect();
-    eprintln!(
-        "Logged in (scopes: {}); tokens saved in {}",
-        if scopes.is_empty() {
-            "as asked".to_owned()
-        } else {
-            scopes.join(" ")
-        },
-        dir.display()
-    );
-    Ok(())
+    saved.save(dir)?;
+    Ok(tokens.scopes.iter().map(ToString::to_string).collect())
 }
 
 /// Opens `url` in the default browser without a new dependency.
@@ -282,7 +351,7 @@ pub async fn logout(global: &Global) -> Result<(), Failure> {
     let store = profile::token_store(&dir);
     let had_tokens = store.path().exists();
     if !had_tokens && saved.is_none() {
-        eprintln!("Not logged in: nothing to do.");
+        crate::console::note!("Not logged in: nothing to do.");
         return Ok(());
     }
     let revoked = match (&saved, had_tokens) {
@@ -296,7 +365,7 @@ pub async fn logout(global: &Global) -> Result<(), Failure> {
     Profile::remove(&dir)?;
     match revoked {
         Ok(()) => {
-            eprintln!("Logged out: the grant is revoked and the saved tokens deleted.");
+            crate::console::note!("Logged out: the grant is revoked and the saved tokens deleted.");
             Ok(())
         }
         Err(err) => {

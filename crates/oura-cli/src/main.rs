@@ -5,7 +5,10 @@
 //! emulator. See the README for the commands, the files and the exit codes.
 
 mod catalog;
-mod cli;
+mod completions;
+mod console;
+mod dashboard;
+mod diagnose;
 mod emulator;
 mod export;
 mod failure;
@@ -20,18 +23,31 @@ mod webhooks;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
+use oura_ring_cli::cli;
 
 use crate::cli::{Cli, Command};
 use crate::failure::Failure;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let color = console::color_in_args(std::env::args_os());
+    let matches = oura_ring_cli::command().color(console::clap_color(color)).get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    if let Some(unused) = cli.command.unused_globals() {
+        cli.global.merge(&unused);
+    }
+    console::init(&cli.global);
     init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            eprintln!(
+                "{}",
+                console::error_line(&format!("cannot start the async runtime: {err}"))
+            );
             return ExitCode::from(failure::code::GENERAL);
         }
     };
@@ -42,7 +58,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) if output::is_closed_pipe(&failure) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("{}", console::error_line(&failure.message));
             ExitCode::from(failure.code)
         }
     }
@@ -52,13 +68,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match &cli.command {
         Command::Login(args) => login::login(global, args).await,
-        Command::Logout => login::logout(global).await,
+        Command::Logout { .. } => login::logout(global).await,
         Command::Whoami => get::whoami(global).await,
         Command::Get(args) => get::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
         Command::Sync(args) => sync::run(global, args).await,
         Command::Webhooks { command } => webhooks::run(global, command).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Dashboard(args) => dashboard::run(args).await,
+        Command::Completions(args) => completions::run(args),
     }
 }
 
@@ -79,7 +97,7 @@ fn init_tracing(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(console::color())
         .compact()
         .try_init();
 }

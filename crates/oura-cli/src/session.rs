@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use oura::oauth::Authenticator;
 use oura::{Client, RetryPolicy};
-use oura_emulator::Emulator;
+#[cfg(feature = "emulator")]
+pub use oura_emulator::Emulator;
 
 use crate::cli::Global;
 use crate::failure::{Failure, code};
@@ -34,12 +35,45 @@ pub fn retry_policy() -> RetryPolicy {
 }
 
 /// Starts the in-process emulator, its history ending today.
+#[cfg(feature = "emulator")]
 pub async fn start_emulator() -> Result<Emulator, Failure> {
     Emulator::builder()
         .today(chrono::Local::now().date_naive())
         .start()
         .await
         .map_err(|err| Failure::io("cannot start the emulator on 127.0.0.1", &err))
+}
+
+/// Without the `emulator` feature there is no emulator: a value of this type cannot exist.
+#[cfg(not(feature = "emulator"))]
+pub enum Emulator {}
+
+#[cfg(not(feature = "emulator"))]
+impl Emulator {
+    /// Never called: there is no emulator.
+    pub fn base_url(&self) -> String {
+        match *self {}
+    }
+
+    /// Never called: there is no emulator.
+    pub fn token(&self, _user: usize) -> String {
+        match *self {}
+    }
+}
+
+/// What `--emulator` and `oura emulator` say when the command was built without the emulator.
+#[cfg(not(feature = "emulator"))]
+pub fn no_emulator() -> Failure {
+    Failure::usage(
+        "this `oura` was built without the emulator (cargo feature `emulator`): reinstall with the \
+         default features, or use --sandbox, OURA_TOKEN or `oura login`",
+    )
+}
+
+/// Without the `emulator` feature: a usage error that says so.
+#[cfg(not(feature = "emulator"))]
+pub async fn start_emulator() -> Result<Emulator, Failure> {
+    Err(no_emulator())
 }
 
 /// Checks options that do not go together.
@@ -61,6 +95,7 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
         .sandbox(global.sandbox);
     if global.emulator {
         let emulator = start_emulator().await?;
+        crate::diagnose::set_server(&emulator.base_url(), true);
         let client = builder.base_url(emulator.base_url()).token(emulator.token(0)).build()?;
         return Ok(Session {
             client,
@@ -80,6 +115,10 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
         Some(url) => builder.base_url(url.trim()),
         None => builder,
     };
+    crate::diagnose::set_server(
+        base_url.as_deref().unwrap_or(oura::DEFAULT_BASE_URL),
+        base_url.is_some(),
+    );
     if let Some(token) = profile::env("OURA_TOKEN") {
         return Ok(Session {
             client: builder.token(token).build()?,

@@ -4,47 +4,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{Local, NaiveDate, TimeZone as _};
-use clap::Args;
+use chrono::{Local, TimeZone as _};
 use oura::Client;
 use oura::oauth::{Authenticator, KeyedTokenStore, UserTokenStore};
 use oura_sync::progress::{Event, Observer};
 use oura_sync::sink::{DatabaseSink, Upserted};
 
-use crate::cli::{AppArgs, Global};
+use crate::cli::{AppArgs, Global, SyncArgs};
 use crate::failure::{Failure, code};
 use crate::profile::{self, APPLICATION, Profile};
 use crate::session;
-
-/// `oura sync`.
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
-    #[arg(long, value_name = "URL", env = "OURA_DATABASE_URL", hide_env_values = true)]
-    pub database: String,
-    /// Sync every user of the token store (see --token-store) instead of the logged-in user.
-    #[arg(long)]
-    pub all_users: bool,
-    /// The token store of --all-users, a database URL like --database (default: --database).
-    #[arg(long, value_name = "URL", requires = "all_users", hide_env_values = true)]
-    pub token_store: Option<String>,
-    /// The application's credentials, to refresh the tokens of --all-users (default: the ones
-    /// `oura login` saved).
-    #[command(flatten)]
-    pub app: AppArgs,
-    /// Only these collections (comma-separated routes; default: every collection).
-    #[arg(long, value_delimiter = ',', value_name = "ROUTE")]
-    pub collections: Vec<String>,
-    /// Fetch from this day (YYYY-MM-DD) instead of where the database stands.
-    #[arg(long)]
-    pub since: Option<NaiveDate>,
-    /// The last day to fetch (default: today, in local time).
-    #[arg(long)]
-    pub today: Option<NaiveDate>,
-    /// Requests in flight at once, per user.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-}
 
 /// Runs `oura sync`.
 pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), Failure> {

@@ -7,14 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use oura::models::{ExtApiV2DataType, WebhookOperation};
 use oura::webhooks::{DesiredSubscriptions, NewSubscription, Receiver, ReconcileError, Subscriptions};
 use oura::{Client, Secret};
-use oura_emulator::Emulator;
 use serde_json::Value;
 
-use crate::cli::{AppArgs, Global, ServeArgs, WebhooksCommand};
+use crate::cli::{AppArgs, CreateArgs, Global, ServeArgs, WebhooksCommand};
 use crate::failure::{Failure, code, from_oura};
 use crate::output;
 use crate::profile::{self, APPLICATION, Profile};
-use crate::session;
+use crate::session::{self, Emulator};
 
 /// The emulator's registered application (see the emulator's README).
 const EMULATOR_CLIENT: (&str, &str) = ("emulator-client", "emulator-secret");
@@ -25,7 +24,7 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
         WebhooksCommand::Serve(args) => serve(global, args).await,
         WebhooksCommand::List(app) => {
             let (subscriptions, _emulator) = open(global, app).await?;
-            let list = subscriptions.list().await?;
+            let list = subscriptions.list().await.map_err(|err| failure(&err, None))?;
             print_list(global, &list)
         }
         WebhooksCommand::Create(args) => {
@@ -36,18 +35,27 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                 &args.callback_url,
                 args.verification_token.clone(),
             );
-            let created = subscriptions.create(&new).await?;
+            let created = subscriptions
+                .create(&new)
+                .await
+                .map_err(|err| failure(&err, Some(Create(args))))?;
             print_one(global, &created)
         }
         WebhooksCommand::Renew(args) => {
             let (subscriptions, _emulator) = open(global, &args.app).await?;
-            let renewed = subscriptions.renew(&args.id).await?;
+            let renewed = subscriptions
+                .renew(&args.id)
+                .await
+                .map_err(|err| failure(&err, Some(Id(&args.id))))?;
             print_one(global, &renewed)
         }
         WebhooksCommand::Delete(args) => {
             let (subscriptions, _emulator) = open(global, &args.app).await?;
-            subscriptions.delete(&args.id).await?;
-            eprintln!("Deleted subscription {}.", args.id);
+            subscriptions
+                .delete(&args.id)
+                .await
+                .map_err(|err| failure(&err, Some(Id(&args.id))))?;
+            crate::console::note!("Deleted subscription {}.", args.id);
             Ok(())
         }
         WebhooksCommand::Ensure(args) => {
@@ -73,19 +81,19 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                 .delete_unwanted(args.delete_unwanted);
             match subscriptions.reconcile(&desired).await {
                 Ok(report) => {
-                    eprintln!("Subscriptions of {}: {report}.", args.callback_url);
+                    crate::console::note!("Subscriptions of {}: {report}.", args.callback_url);
                     let mut all = report.created.clone();
                     all.extend(report.renewed.iter().cloned());
                     all.extend(report.kept.iter().cloned());
                     print_list(global, &all)
                 }
-                Err(ReconcileError::List(err)) => Err(from_oura(&err)),
+                Err(ReconcileError::List(err)) => Err(failure(&err, None)),
                 Err(err @ ReconcileError::Partial(_)) => {
                     let code = match &err {
                         ReconcileError::Partial(partial) => partial
                             .failures
                             .first()
-                            .map_or(code::GENERAL, |f| from_oura(&f.error).code),
+                            .map_or(code::GENERAL, |f| failure(&f.error, None).code),
                         _ => code::GENERAL,
                     };
                     Err(Failure::new(code, format!("{err}: run the same command again")))
@@ -93,6 +101,60 @@ pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failu
                 Err(err) => Err(Failure::new(code::GENERAL, err.to_string())),
             }
         }
+    }
+}
+
+/// What a failed subscription request was about, for a hint that fits it.
+enum Subject<'a> {
+    /// `webhooks create`.
+    Create(&'a CreateArgs),
+    /// A subscription by id (`renew`, `delete`).
+    Id(&'a str),
+}
+use Subject::{Create, Id};
+
+/// A failed subscription request: the subscription routes authenticate the application (client
+/// id and secret), not a user, and take a callback URL, so the general hints (log in again, date
+/// formats) do not fit them.
+fn failure(err: &oura::Error, subject: Option<Subject<'_>>) -> Failure {
+    use oura::Error as E;
+    let trace = err
+        .trace_id()
+        .map(|trace| format!(" (Oura trace id {trace})"))
+        .unwrap_or_default();
+    let credentials = "check the application's --client-id and --client-secret (OURA_CLIENT_ID, \
+                       OURA_CLIENT_SECRET) as Oura's developer portal shows them";
+    match (err, subject) {
+        (E::Unauthorized { .. }, _) => Failure::new(
+            code::AUTH,
+            format!("Oura rejected the application's credentials (401): {credentials}{trace}"),
+        ),
+        (E::Forbidden { .. }, Some(Id(id))) => Failure::new(
+            code::FORBIDDEN,
+            format!(
+                "Oura refused the request for subscription {id:?} (403), as it does for an id it does not know \
+                 (`oura webhooks list` shows them) and for wrong credentials: {credentials}{trace}"
+            ),
+        ),
+        (E::Forbidden { .. }, _) => Failure::new(
+            code::FORBIDDEN,
+            format!("Oura refused the application's credentials (403): {credentials}{trace}"),
+        ),
+        (E::InvalidRequest { .. }, Some(Create(args))) => Failure::new(
+            code::USAGE,
+            format!(
+                "{err}: Oura calls --callback-url {} first and expects it to answer with the \
+                 --verification-token's challenge (`oura webhooks serve` does): check that it is an https URL \
+                 Oura can reach and that the receiver is running{trace}",
+                args.callback_url
+            ),
+        ),
+        (E::NotFound { .. }, Some(Id(id))) => Failure::new(
+            code::NOT_FOUND,
+            format!("no subscription {id:?}: `oura webhooks list` shows the ids{trace}"),
+        ),
+        (E::InvalidRequest { .. }, _) => Failure::new(code::USAGE, format!("{err}{trace}")),
+        _ => from_oura(err),
     }
 }
 
@@ -111,6 +173,7 @@ async fn open(global: &Global, app: &AppArgs) -> Result<(Subscriptions, Option<E
         .sandbox(true);
     let (builder, emulator) = if global.emulator {
         let emulator = session::start_emulator().await?;
+        crate::diagnose::set_server(&emulator.base_url(), true);
         (builder.base_url(emulator.base_url()), Some(emulator))
     } else {
         match global
@@ -118,8 +181,14 @@ async fn open(global: &Global, app: &AppArgs) -> Result<(Subscriptions, Option<E
             .clone()
             .or_else(|| saved.as_ref().and_then(|p| p.base_url.clone()))
         {
-            Some(url) => (builder.base_url(url), None),
-            None => (builder, None),
+            Some(url) => {
+                crate::diagnose::set_server(&url, true);
+                (builder.base_url(url), None)
+            }
+            None => {
+                crate::diagnose::set_server(oura::DEFAULT_BASE_URL, false);
+                (builder, None)
+            }
         }
     };
     let client = builder.build()?;
@@ -241,7 +310,7 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|err| Failure::io("cannot read the listener's address", &err))?;
-    eprintln!(
+    crate::console::note!(
         "Receiving webhook events at http://{addr}{} (Ctrl-C stops); events are printed as JSON lines.",
         args.path
     );
@@ -255,6 +324,28 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<(), Failure> {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|err| Failure::io("the receiver stopped", &err))?;
-    eprintln!("Received {} events.", received.load(Ordering::SeqCst));
+    crate::console::note!("Received {} events.", received.load(Ordering::SeqCst));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Oura answers 403 to an unknown id on some routes (both 403 and 404 were seen live): the
+    /// message names both causes and keeps the exit code of a 403.
+    #[test]
+    fn a_refused_id_names_both_causes() {
+        let forbidden = oura::Error::Forbidden {
+            detail: Some("Forbidden".into()),
+            trace_id: Some("t-1".into()),
+        };
+        let failure = failure(&forbidden, Some(Id("abc")));
+        assert_eq!(failure.code, code::FORBIDDEN);
+        assert!(failure.message.contains("subscription \"abc\" (403)"), "{failure}");
+        assert!(failure.message.contains("oura webhooks list") && failure.message.contains("--client-secret"));
+        assert!(failure.message.ends_with("(Oura trace id t-1)"), "{failure}");
+        let listed = super::failure(&forbidden, None);
+        assert!(!listed.message.contains("oura login") && listed.message.contains("--client-id"));
+    }
 }

@@ -290,7 +290,11 @@ async fn errors_are_one_line_with_documented_exit_codes() {
     cmd.env("OURA_TOKEN", "t")
         .env("OURA_MAX_ATTEMPTS", "1")
         .args(["--base-url", "http://127.0.0.1:9", "get", "sleep"]);
-    failed_with(&run(cmd).await, 7, "try again later");
+    failed_with(
+        &run(cmd).await,
+        7,
+        "cannot reach http://127.0.0.1:9: connection refused",
+    );
 
     let mut cmd = oura(dir.path());
     cmd.args(["--emulator", "--base-url", "http://127.0.0.1:9", "whoami"]);
@@ -745,11 +749,18 @@ async fn webhooks_subscribe_renew_ensure_receive_and_delete() {
 
     succeeded(&run(webhooks(&["delete", &id])).await);
     assert!(list(1).await.iter().all(|s| s["id"] != id.as_str()));
+    // Renewing an unknown id answers 404 (as the live API does): not found, with the way to
+    // the known ids.
     let output = run(webhooks(&["renew", &id])).await;
     assert_eq!(
         output.status.code(),
         Some(5),
         "an unknown id is not found (404, as Oura answers a renewal of an unknown id): {}",
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stderr).contains(&format!("no subscription \"{id}\": `oura webhooks list` shows the ids")),
+        "{}",
         text(&output.stderr)
     );
 }

@@ -4,11 +4,39 @@
 //! cargo run -p oura-ring --example sandbox
 //! ```
 
+use std::process::ExitCode;
+
 use futures::TryStreamExt;
 use oura::{Client, DateRange, DateTimeRange};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> oura::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", report(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line for a failure: the error and its deepest cause (`connection refused`, a DNS
+/// failure), never a `Debug` dump.
+fn report(err: &oura::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = std::error::Error::source(err);
+    let mut deepest = None;
+    while let Some(cause) = source {
+        deepest = Some(cause.to_string());
+        source = cause.source();
+    }
+    if let Some(deepest) = deepest.filter(|cause| !line.contains(cause.as_str())) {
+        line = format!("{line} ({deepest})");
+    }
+    line
+}
+
+async fn run() -> oura::Result<()> {
     // OURA_BASE_URL is honoured, so this also runs against the emulator.
     let client = Client::builder_from_env()
         .sandbox(true)
@@ -25,7 +53,10 @@ async fn main() -> oura::Result<()> {
 
     let mut workouts = client.workout().list(range);
     while let Some(workout) = workouts.try_next().await? {
-        println!("{} {:<20} {:?} kcal", workout.day, workout.activity, workout.calories);
+        let calories = workout
+            .calories
+            .map_or("-".to_owned(), |kcal| format!("{kcal:.1} kcal"));
+        println!("{} {:<20} {calories}", workout.day, workout.activity);
     }
 
     let samples = client

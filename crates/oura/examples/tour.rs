@@ -7,6 +7,8 @@
 //! With `OURA_TOKEN` set it reads your real data (or `OURA_BASE_URL`'s). Without it, it starts
 //! the Oura emulator in-process and tours a generated user: no account, no network.
 
+use std::process::ExitCode;
+
 use futures::TryStreamExt;
 use oura::{Client, DateRange, DateTimeRange};
 
@@ -23,7 +25,33 @@ fn show(label: &str, value: Option<f64>, unit: &str) {
 }
 
 #[tokio::main]
-async fn main() -> oura::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", report(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line for a failure: the error and its deepest cause (`connection refused`, a DNS
+/// failure), never a `Debug` dump.
+fn report(err: &oura::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = std::error::Error::source(err);
+    let mut deepest = None;
+    while let Some(cause) = source {
+        deepest = Some(cause.to_string());
+        source = cause.source();
+    }
+    if let Some(deepest) = deepest.filter(|cause| !line.contains(cause.as_str())) {
+        line = format!("{line} ({deepest})");
+    }
+    line
+}
+
+async fn run() -> oura::Result<()> {
     let has_token = std::env::var("OURA_TOKEN").is_ok_and(|t| !t.trim().is_empty());
     // Kept alive until the end of main: the emulator stops when dropped.
     let mut emulator = None;

@@ -156,7 +156,7 @@ fn select(names: &[String]) -> Result<Vec<&'static Collection>, Failure> {
 
 fn summarize(out: &Path, sink: &FileSink, report: &Report, started: Instant) -> Result<(), Failure> {
     use std::io::IsTerminal as _;
-    let terminal = std::io::stderr().is_terminal();
+    let terminal = std::io::stderr().is_terminal() && !crate::console::quiet();
     let (mut added, mut updated) = (0, 0);
     for c in &report.collections {
         added += c.upserted.added;
@@ -190,7 +190,7 @@ fn summarize(out: &Path, sink: &FileSink, report: &Report, started: Instant) -> 
         String::new()
     };
     let exported = report.collections.len() - failed.len();
-    eprintln!(
+    crate::console::note!(
         "exported {added} new and {updated} updated documents of {} to {} in {:.1} s ({}{waited})",
         oura_sync::progress::count(exported as u64, "collection"),
         out.display(),

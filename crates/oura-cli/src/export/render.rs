@@ -3,7 +3,6 @@
 //! stderr either way.
 
 use std::collections::HashMap;
-use std::io::IsTerminal as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -45,7 +44,8 @@ impl Counts {
 impl Progress {
     /// Bars for `collections`, drawn only on a terminal.
     pub fn new(collections: &[&'static Collection]) -> Self {
-        let terminal = std::io::stderr().is_terminal();
+        // Not under --quiet.
+        let terminal = crate::console::progress();
         let target = if terminal {
             ProgressDrawTarget::stderr()
         } else {
@@ -103,7 +103,7 @@ impl Observer for Progress {
                 if self.terminal {
                     let _ = self.multi.println(line);
                 } else {
-                    eprintln!("{line}");
+                    crate::console::note!("{line}");
                 }
             }
             Event::Planned { collection, days } => {
