@@ -78,6 +78,8 @@ pub enum Command {
     },
     /// Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines).
     Emulator(EmulatorArgs),
+    /// Serve your Oura data to AI assistants over the Model Context Protocol (stdio).
+    Mcp(crate::mcp::McpArgs),
 }
 
 /// `oura get`.

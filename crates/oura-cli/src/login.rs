@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
-use oura::oauth::{Authenticator, Endpoints, OAuthClient, OAuthConfig, Scope, TokenStore as _};
+use oura::oauth::{Authenticator, AuthorizationRequest, Endpoints, OAuthClient, OAuthConfig, Scope, TokenStore as _};
 use tokio::sync::oneshot;
 
 use crate::cli::{Global, Idp, LoginArgs};
@@ -96,8 +96,50 @@ struct Callback {
     params: HashMap<String, String>,
 }
 
+/// A login waiting for the browser: the authorization URL to open, and the loopback listener
+/// that receives the redirect. [`start`] makes one; [`PendingLogin::finish`] completes it.
+pub struct PendingLogin {
+    /// The authorization URL the user opens.
+    pub url: String,
+    /// Where the browser is sent back to.
+    pub redirect_uri: String,
+    callback: oneshot::Receiver<Callback>,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+    oauth: OAuthClient,
+    request: AuthorizationRequest,
+    dir: std::path::PathBuf,
+    client_id: String,
+    client_secret: Option<String>,
+    base_url: Option<String>,
+}
+
 /// Runs `oura login`.
 pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
+    let pending = start(global, args).await?;
+    if args.no_browser {
+        println!("{}", pending.url);
+        eprintln!(
+            "Open the URL above in a browser to log in; waiting for the redirect to {}",
+            pending.redirect_uri
+        );
+    } else {
+        eprintln!(
+            "Opening a browser to log in. If none opens, visit this URL:\n{}",
+            pending.url
+        );
+        if let Err(err) = open_browser(&pending.url) {
+            eprintln!("(could not open a browser: {err})");
+        }
+    }
+    let done = pending.finish(Duration::from_secs(args.timeout)).await?;
+    eprintln!("{done}");
+    Ok(())
+}
+
+/// Starts a login: resolves the application, listens on the loopback redirect URI and builds
+/// the authorization URL. Nothing is printed and no browser is opened.
+pub async fn start(global: &Global, args: &LoginArgs) -> Result<PendingLogin, Failure> {
     if global.emulator {
         return Err(Failure::usage(
             "`--emulator` lives only as long as one command, so a login would not outlive it: \
@@ -180,73 +222,95 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
             .await;
     });
 
-    let url = request.url.to_string();
-    if args.no_browser {
-        println!("{url}");
-        eprintln!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
-    } else {
-        eprintln!("Opening a browser to log in. If none opens, visit this URL:\n{url}");
-        if let Err(err) = open_browser(&url) {
-            eprintln!("(could not open a browser: {err})");
-        }
-    }
-    let callback = tokio::time::timeout(Duration::from_secs(args.timeout), rx).await;
-    let _ = stop.send(());
-    let _ = server.await;
-    let callback = match callback {
-        Ok(Ok(callback)) => callback,
-        _ => {
-            return Err(Failure::new(
-                code::AUTH,
-                format!(
-                    "no answer from the browser within {} s: run `oura login` again",
-                    args.timeout
-                ),
-            ));
-        }
-    };
-    if let Some(error) = callback.params.get("error") {
-        let detail = callback
-            .params
-            .get("error_description")
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
-        return Err(Failure::new(
-            code::AUTH,
-            format!("the authorization was refused ({error}{detail}): run `oura login` again"),
-        ));
-    }
-    let code = callback.params.get("code").map(String::as_str).unwrap_or_default();
-    let state = callback.params.get("state").map(String::as_str);
-    let tokens = oauth.exchange_code(code, state, &request).await?;
-
-    profile::create_private_dir(&dir)?;
-    profile::token_store(&dir).save(&tokens).await?;
-    let mut saved = Profile {
+    Ok(PendingLogin {
+        url: request.url.to_string(),
+        redirect_uri,
+        callback: rx,
+        stop,
+        server,
+        oauth,
+        request,
+        dir,
         client_id,
         client_secret,
-        redirect_uri,
-        authorize_url: String::new(),
-        token_url: String::new(),
-        revoke_url: String::new(),
-        pkce: false,
-        scope_prefix: String::new(),
-        revocation: String::new(),
         base_url: global.base_url.clone(),
-    };
-    saved.set_endpoints(oauth.endpoints());
-    saved.save(&dir)?;
-    let scopes: Vec<String> = tokens.scopes.iter().map(ToString::to_string).collect();
-    eprintln!(
-        "Logged in (scopes: {}); tokens saved in {}",
-        if scopes.is_empty() {
-            "as asked".to_owned()
-        } else {
-            scopes.join(" ")
-        },
-        dir.display()
-    );
-    Ok(())
+    })
+}
+
+impl PendingLogin {
+    /// Waits up to `timeout` for the browser's redirect, exchanges the code and saves the tokens
+    /// and the login; returns what to tell the user.
+    pub async fn finish(self, timeout: Duration) -> Result<String, Failure> {
+        let PendingLogin {
+            redirect_uri,
+            callback: rx,
+            stop,
+            server,
+            oauth,
+            request,
+            dir,
+            client_id,
+            client_secret,
+            base_url,
+            url: _,
+        } = self;
+        let callback = tokio::time::timeout(timeout, rx).await;
+        let _ = stop.send(());
+        let _ = server.await;
+        let callback = match callback {
+            Ok(Ok(callback)) => callback,
+            _ => {
+                return Err(Failure::new(
+                    code::AUTH,
+                    format!(
+                        "no answer from the browser within {} s: run `oura login` again",
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+        };
+        if let Some(error) = callback.params.get("error") {
+            let detail = callback
+                .params
+                .get("error_description")
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            return Err(Failure::new(
+                code::AUTH,
+                format!("the authorization was refused ({error}{detail}): run `oura login` again"),
+            ));
+        }
+        let code = callback.params.get("code").map(String::as_str).unwrap_or_default();
+        let state = callback.params.get("state").map(String::as_str);
+        let tokens = oauth.exchange_code(code, state, &request).await?;
+
+        profile::create_private_dir(&dir)?;
+        profile::token_store(&dir).save(&tokens).await?;
+        let mut saved = Profile {
+            client_id,
+            client_secret,
+            redirect_uri,
+            authorize_url: String::new(),
+            token_url: String::new(),
+            revoke_url: String::new(),
+            pkce: false,
+            scope_prefix: String::new(),
+            revocation: String::new(),
+            base_url,
+        };
+        saved.set_endpoints(oauth.endpoints());
+        saved.save(&dir)?;
+        let scopes: Vec<String> = tokens.scopes.iter().map(ToString::to_string).collect();
+        Ok(format!(
+            "Logged in (scopes: {}); tokens saved in {}",
+            if scopes.is_empty() {
+                "as asked".to_owned()
+            } else {
+                scopes.join(" ")
+            },
+            dir.display()
+        ))
+    }
 }
 
 /// Opens `url` in the default browser without a new dependency.

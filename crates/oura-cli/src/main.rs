@@ -11,6 +11,7 @@ mod export;
 mod failure;
 mod get;
 mod login;
+mod mcp;
 mod output;
 mod pace;
 mod profile;
@@ -57,6 +58,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export(args) => export::run(global, args).await,
         Command::Webhooks { command } => webhooks::run(global, command).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Mcp(args) => mcp::run(global, args).await,
     }
 }
 

@@ -35,8 +35,13 @@ pub fn retry_policy() -> RetryPolicy {
 
 /// Starts the in-process emulator, its history ending today.
 pub async fn start_emulator() -> Result<Emulator, Failure> {
+    start_emulator_at(chrono::Local::now().date_naive()).await
+}
+
+/// Starts the in-process emulator, its history ending on `today`.
+pub async fn start_emulator_at(today: chrono::NaiveDate) -> Result<Emulator, Failure> {
     Emulator::builder()
-        .today(chrono::Local::now().date_naive())
+        .today(today)
         .start()
         .await
         .map_err(|err| Failure::io("cannot start the emulator on 127.0.0.1", &err))
@@ -54,13 +59,22 @@ pub fn check(global: &Global) -> Result<(), Failure> {
 
 /// A session for the user's data.
 pub async fn open(global: &Global) -> Result<Session, Failure> {
+    open_at(global, None).await
+}
+
+/// A session for the user's data; an in-process emulator's history ends on `today` (default:
+/// the local date).
+pub async fn open_at(global: &Global, today: Option<chrono::NaiveDate>) -> Result<Session, Failure> {
     check(global)?;
     let builder = Client::builder()
         .application(APPLICATION)
         .retry(retry_policy())
         .sandbox(global.sandbox);
     if global.emulator {
-        let emulator = start_emulator().await?;
+        let emulator = match today {
+            Some(today) => start_emulator_at(today).await?,
+            None => start_emulator().await?,
+        };
         let client = builder.base_url(emulator.base_url()).token(emulator.token(0)).build()?;
         return Ok(Session {
             client,
