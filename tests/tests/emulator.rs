@@ -15,7 +15,10 @@ use futures::TryStreamExt;
 use oura::models::{ExtApiV2DataType, WebhookOperation};
 use oura::oauth::{AuthorizationRequest, Endpoints, MemoryStore, OAuthClient, OAuthConfig, Scope, TokenSet};
 use oura::webhooks::{DEFAULT_TOLERANCE, NewSubscription, Receiver, Subscriptions, parse_event, verify_signature};
-use oura::{All, Client, DateRange, DateTimeRange, Document, Documents, Error, RetryPolicy, Secret};
+use oura::{
+    AnyRange, Client, CollectionVisitor, DateRange, DateTimeRange, Document, Documents, Error, RangeKind, RetryPolicy,
+    Secret,
+};
 use oura_emulator::{Emulator, EmulatorConfig, Faults, RecordedRequest};
 use serde_json::Value;
 
@@ -118,16 +121,12 @@ fn assert_unique(route: &str, docs: &[Value]) {
 }
 
 fn is_time_series(route: &str) -> bool {
-    matches!(route, "heartrate" | "ring_battery_level")
+    row(route).range == RangeKind::Series
 }
 
 /// The field that places a document of `route` in a date range.
 fn day_field(route: &str) -> Option<&'static str> {
-    match route {
-        "ring_configuration" => None,
-        "enhanced_tag" | "rest_mode_period" => Some("start_day"),
-        _ => Some("day"),
-    }
+    row(route).position.filter(|_| row(route).range == RangeKind::Days)
 }
 
 fn at(text: &str) -> DateTime<FixedOffset> {
@@ -154,35 +153,52 @@ where
     (count, docs)
 }
 
-/// Reads `route` through its typed collection (`client.daily_sleep()`, ...).
+/// Reads `route` through its typed collection (`client.daily_sleep()`, ...), found by visiting
+/// every typed collection of the facade.
 async fn typed(client: &Client, route: &str, days: DateRange, times: DateTimeRange) -> (usize, Vec<Value>) {
-    match route {
-        "daily_activity" => typed_pages(client.daily_activity(), days).await,
-        "daily_cardiovascular_age" => typed_pages(client.daily_cardiovascular_age(), days).await,
-        "daily_readiness" => typed_pages(client.daily_readiness(), days).await,
-        "daily_resilience" => typed_pages(client.daily_resilience(), days).await,
-        "daily_sleep" => typed_pages(client.daily_sleep(), days).await,
-        "daily_spo2" => typed_pages(client.daily_spo2(), days).await,
-        "daily_stress" => typed_pages(client.daily_stress(), days).await,
-        "enhanced_tag" => typed_pages(client.enhanced_tag(), days).await,
-        "heartrate" => typed_pages(client.heartrate(), times).await,
-        "rest_mode_period" => typed_pages(client.rest_mode_period(), days).await,
-        "ring_battery_level" => typed_pages(client.ring_battery_level(), times).await,
-        "ring_configuration" => typed_pages(client.ring_configuration(), All).await,
-        "session" => typed_pages(client.session(), days).await,
-        "sleep" => typed_pages(client.sleep(), days).await,
-        "sleep_time" => typed_pages(client.sleep_time(), days).await,
-        "tag" => typed_pages(client.tag(), days).await,
-        "vO2_max" => typed_pages(client.vo2_max(), days).await,
-        "workout" => typed_pages(client.workout(), days).await,
-        other => panic!("oura::ROUTES has {other:?}, which this test does not read yet: add it"),
+    struct Typed {
+        client: Client,
+        route: String,
+        range: AnyRange,
+        read: Option<futures::future::BoxFuture<'static, (usize, Vec<Value>)>>,
+    }
+    impl CollectionVisitor for Typed {
+        fn visit<T: Document>(&mut self) {
+            if T::ROUTE == self.route {
+                let range = T::Range::try_from(self.range).expect("the range of the collection's kind");
+                self.read = Some(Box::pin(typed_pages(self.client.documents::<T>(), range)));
+            }
+        }
+    }
+    let mut visitor = Typed {
+        client: client.clone(),
+        route: route.to_owned(),
+        range: any_range(route, days, times),
+        read: None,
+    };
+    oura::visit_collections(&mut visitor);
+    match visitor.read {
+        Some(read) => read.await,
+        None => panic!("no typed collection for {route}"),
     }
 }
 
-/// The bounds of one read: `list_by_route`'s text, the oracle's query.
+/// The collection table's row of `route`.
+fn row(route: &str) -> &'static oura::Collection {
+    oura::collection(route).expect("a collection of the table")
+}
+
+/// `days` or `times`, whichever `route` takes.
+fn any_range(route: &str, days: DateRange, times: DateTimeRange) -> AnyRange {
+    match row(route).range {
+        RangeKind::Days => AnyRange::Days(days),
+        RangeKind::Series => AnyRange::Series(times),
+        RangeKind::Whole => AnyRange::Whole,
+    }
+}
+
+/// The bounds of one read: the oracle's query.
 struct Bounds {
-    start: String,
-    end: String,
     query: Vec<(&'static str, String)>,
 }
 
@@ -190,16 +206,16 @@ fn bounds(route: &str, days: DateRange, times: DateTimeRange) -> Bounds {
     if is_time_series(route) {
         // The emulator's end_datetime is exclusive; the range below ends off the sample grid.
         let (start, end) = (times.start().to_rfc3339(), times.end().to_rfc3339());
-        let query = vec![("start_datetime", start.clone()), ("end_datetime", end.clone())];
-        Bounds { start, end, query }
+        let query = vec![("start_datetime", start), ("end_datetime", end)];
+        Bounds { query }
     } else {
         let (start, end) = (days.start().to_string(), days.end().to_string());
-        let query = if route == "ring_configuration" {
+        let query = if row(route).range == RangeKind::Whole {
             Vec::new()
         } else {
-            vec![("start_date", start.clone()), ("end_date", end.clone())]
+            vec![("start_date", start), ("end_date", end)]
         };
-        Bounds { start, end, query }
+        Bounds { query }
     }
 }
 
@@ -236,7 +252,7 @@ async fn every_collection_streams_every_document_once_over_small_pages() {
 
         // 1. The raw stream of `list_by_route`: exactly the oracle's documents, in order.
         paged.clear_requests();
-        let docs: Vec<Value> = oura::list_by_route(&client, route, Some(&bounds.start), Some(&bounds.end))
+        let docs: Vec<Value> = oura::list_by_route(&client, route, any_range(route, days, times))
             .expect("a known route")
             .try_collect()
             .await
@@ -329,7 +345,7 @@ async fn every_collection_streams_every_document_once_over_small_pages() {
         .filter(|(route, (docs, _))| *docs <= PAGE_SIZE && !is_time_series(route))
     {
         let bounds = bounds(route, days, times);
-        let docs: Vec<Value> = oura::list_by_route(&single_client, route, Some(&bounds.start), Some(&bounds.end))
+        let docs: Vec<Value> = oura::list_by_route(&single_client, route, any_range(route, days, times))
             .expect("a known route")
             .try_collect()
             .await
@@ -974,17 +990,17 @@ async fn rate_limited_reads_wait_as_told_and_return_every_document() {
 /// Every collection of user 0 (and personal_info), raw, through `client`.
 async fn read_everything(client: &Client, emulator: &Emulator) -> Vec<(String, Vec<Value>)> {
     let today = emulator.today();
-    let (start, end) = ((today - Days::new(60)).to_string(), (today - Days::new(1)).to_string());
+    let (start, end) = (today - Days::new(60), today - Days::new(1));
     let series_start = midnight_utc(today - Days::new(3));
     let series_end = series_start + chrono::Duration::days(2) - chrono::Duration::seconds(1);
     let mut all = Vec::new();
     for &route in oura::ROUTES {
-        let (s, e) = if is_time_series(route) {
-            (series_start.to_rfc3339(), series_end.to_rfc3339())
-        } else {
-            (start.clone(), end.clone())
-        };
-        let docs: Vec<Value> = oura::list_by_route(client, route, Some(&s), Some(&e))
+        let range = any_range(
+            route,
+            DateRange::new(start, end).expect("days"),
+            DateTimeRange::new(series_start, series_end).expect("instants"),
+        );
+        let docs: Vec<Value> = oura::list_by_route(client, route, range)
             .expect("a known route")
             .try_collect()
             .await

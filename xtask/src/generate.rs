@@ -30,19 +30,37 @@ pub fn output_path() -> PathBuf {
         .join("generated.rs")
 }
 
-/// Writes the generated file from the committed spec.
+/// The generated catalog: the collection table every crate reads.
+pub fn catalog_path() -> PathBuf {
+    workspace_root()
+        .join("crates")
+        .join("oura-api-sys")
+        .join("src")
+        .join("generated_catalog.rs")
+}
+
+/// Every generated file and its fresh contents, from the committed spec.
+fn outputs() -> Result<Vec<(PathBuf, String)>> {
+    let spec = read_spec()?;
+    let bindings = generate_file(&spec)?;
+    let catalog = generate_catalog(&spec, &bindings)?;
+    Ok(vec![(output_path(), bindings), (catalog_path(), catalog)])
+}
+
+/// Writes the generated files from the committed spec.
 pub fn write() -> Result<ExitCode> {
-    let code = generate_file(&read_spec()?)?;
-    std::fs::write(output_path(), code).with_context(|| format!("writing {}", output_path().display()))?;
-    println!("wrote {}", output_path().display());
+    for (path, code) in outputs()? {
+        std::fs::write(&path, code).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Regenerates in memory and fails with a unified diff when the committed file is stale.
+/// Regenerates in memory and fails with a unified diff when a committed file is stale.
 pub fn check() -> Result<ExitCode> {
     match stale_diff()? {
         None => {
-            println!("{} is up to date", output_path().display());
+            println!("the generated files are up to date");
             Ok(ExitCode::SUCCESS)
         }
         Some(diff) => {
@@ -53,19 +71,33 @@ pub fn check() -> Result<ExitCode> {
     }
 }
 
-/// The unified diff between the committed file and a fresh generation, if they differ.
+/// The unified diffs between the committed files and a fresh generation, if any differ.
 pub fn stale_diff() -> Result<Option<String>> {
-    let fresh = generate_file(&read_spec()?)?;
-    let committed = std::fs::read_to_string(output_path()).unwrap_or_default();
-    if committed == fresh {
-        return Ok(None);
+    let mut diffs = String::new();
+    for (path, fresh) in outputs()? {
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed == fresh {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(&committed, &fresh)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("committed {name}"), "regenerated")
+            .to_string();
+        diffs.push_str(&diff);
     }
-    let diff = similar::TextDiff::from_lines(&committed, &fresh)
-        .unified_diff()
-        .context_radius(3)
-        .header("committed generated.rs", "regenerated")
-        .to_string();
-    Ok(Some(diff))
+    Ok((!diffs.is_empty()).then_some(diffs))
+}
+
+/// The collection table's file, from a normalized spec and the bindings generated from it.
+pub fn generate_catalog(spec: &Value, bindings: &str) -> Result<String> {
+    let source = crate::catalog::source(spec, bindings)?;
+    let file = syn::parse_file(&source).context("the catalog generator produced code that does not parse")?;
+    Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
 fn read_spec() -> Result<Value> {

@@ -6,6 +6,7 @@
 //! - `generate` regenerates `crates/oura-api-sys/src/generated.rs` (`--check` compares only).
 //! - `verify-all` runs normalize + generate on every upstream copy in `../shared`.
 
+mod catalog;
 mod diff;
 mod generate;
 mod normalize;

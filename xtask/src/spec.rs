@@ -200,8 +200,11 @@ pub fn verify_all() -> Result<ExitCode> {
     for path in shared_specs()? {
         let (doc, counts) = normalize_bytes(&std::fs::read(&path)?)?;
         let code = generate::generate_file(&doc).with_context(|| format!("generating from {}", path.display()))?;
+        let catalog = generate::generate_catalog(&doc, &code)
+            .with_context(|| format!("generating the catalog from {}", path.display()))?;
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("spec");
         std::fs::write(out.join(format!("{name}.rs")), &code)?;
+        std::fs::write(out.join(format!("{name}.catalog.rs")), &catalog)?;
         let summary: Vec<String> = counts.iter().map(|(step, n)| format!("{step}={n}")).collect();
         println!("{name}: {} bytes generated; {}", code.len(), summary.join(" "));
     }
@@ -246,7 +249,9 @@ mod tests {
             );
             let prose = text.matches(r#""description":""#).count() - text.matches(r#""description":"""#).count();
             assert_eq!(prose, 0, "{}: upstream prose survived", path.display());
-            generate::generate_file(&doc).unwrap_or_else(|err| panic!("{}: {err:#}", path.display()));
+            let code = generate::generate_file(&doc).unwrap_or_else(|err| panic!("{}: {err:#}", path.display()));
+            generate::generate_catalog(&doc, &code)
+                .unwrap_or_else(|err| panic!("{}: catalog: {err:#}", path.display()));
         }
     }
 

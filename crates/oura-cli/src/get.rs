@@ -58,7 +58,7 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
 /// The most recent document: the `latest` route of a time series, else the last document of
 /// the range (by default the last 30 days).
 async fn latest(client: &oura::Client, collection: Collection, args: &GetArgs, format: Format) -> Result<(), Failure> {
-    let doc: Option<Value> = match (collection.kind, collection.route) {
+    let doc: Option<Value> = match (collection.range, collection.route) {
         (Kind::Series, "heartrate") if args.start.is_none() && args.end.is_none() => {
             to_value(client.heartrate().latest().await?)?
         }

@@ -99,7 +99,9 @@ async fn expected(emulator: &Emulator, route: &str, start: Option<&str>, end: Op
         .token(emulator.token(0))
         .build()
         .expect("client");
-    oura::list_by_route(&client, route, start, end)
+    let collection = oura::collection(route).expect("a collection");
+    let range = oura::AnyRange::from_bounds(collection.range, start, end).expect("a range");
+    oura::list_by_route(&client, route, range)
         .expect("route")
         .try_collect()
         .await
@@ -126,23 +128,14 @@ fn assert_unique(docs: &[Value], what: &str) {
     assert_eq!(keys.len(), docs.len(), "{what} has duplicates");
 }
 
-const DAY_COLLECTIONS: &[&str] = &[
-    "daily_activity",
-    "daily_cardiovascular_age",
-    "daily_readiness",
-    "daily_resilience",
-    "daily_sleep",
-    "daily_spo2",
-    "daily_stress",
-    "enhanced_tag",
-    "rest_mode_period",
-    "session",
-    "sleep",
-    "sleep_time",
-    "tag",
-    "vO2_max",
-    "workout",
-];
+/// The day collections, from the collection table.
+fn day_collections() -> Vec<&'static str> {
+    oura::COLLECTIONS
+        .iter()
+        .filter(|c| c.range == oura::RangeKind::Days)
+        .map(|c| c.route)
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn get_prints_every_document_of_every_page() {
@@ -394,7 +387,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice() {
     );
     let first_state = state(&out);
     assert_eq!(first_state.len(), 18);
-    for route in DAY_COLLECTIONS {
+    for route in day_collections() {
         let docs = read_ndjson(&out.join(format!("{route}.ndjson")));
         assert_eq!(docs, expected(&emulator, route, Some(&since), None).await, "{route}");
         assert_eq!(
@@ -410,7 +403,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice() {
     assert_eq!(first_at.with_timezone(&Local).date_naive().to_string(), since);
 
     // A new workout appears; the second run asks only from where the first ended.
-    let before: BTreeMap<String, usize> = DAY_COLLECTIONS
+    let before: BTreeMap<String, usize> = day_collections()
         .iter()
         .map(|r| (r.to_string(), read_ndjson(&out.join(format!("{r}.ndjson"))).len()))
         .collect();
@@ -440,7 +433,7 @@ async fn export_is_incremental_and_never_writes_a_document_twice() {
         .collect();
     assert_eq!(requests.len(), 18, "one request per collection: {requests:#?}");
     assert!(requests.iter().all(|r| r.query_param("next_token").is_none()));
-    for route in DAY_COLLECTIONS {
+    for route in day_collections() {
         let asked = data_requests(&emulator, route);
         let entry = &first_state[&format!("{route}.ndjson")];
         // Where the documents ended, or where the range ended for a collection without any.
@@ -452,8 +445,8 @@ async fn export_is_incremental_and_never_writes_a_document_twice() {
         );
         let docs = read_ndjson(&out.join(format!("{route}.ndjson")));
         assert_unique(&docs, route);
-        let added = usize::from(*route == "workout");
-        assert_eq!(docs.len(), before[*route] + added, "{route}");
+        let added = usize::from(route == "workout");
+        assert_eq!(docs.len(), before[route] + added, "{route}");
     }
     let workouts = read_ndjson(&out.join("workout.ndjson"));
     assert_eq!(workouts.last().map(key), Some(new_id));
@@ -528,7 +521,7 @@ async fn reference_export(emulator: &Emulator, since: &str) -> tempfile::TempDir
 /// reference sample up to their own last one, once.
 #[track_caller]
 fn assert_same_export(out: &Path, reference: &Path) {
-    for route in DAY_COLLECTIONS.iter().chain(&["ring_configuration"]) {
+    for route in day_collections().into_iter().chain(["ring_configuration"]) {
         let file = format!("{route}.ndjson");
         let got = read_ndjson(&out.join(&file));
         assert_unique(&got, route);

@@ -150,7 +150,7 @@ impl Default for EmulatorConfig {
             seed: 0,
             users: 2,
             history_days: 730,
-            today: Self::DEFAULT_TODAY,
+            today: Self::today_from_env().unwrap_or(Self::DEFAULT_TODAY),
             page_size: 50,
             time_series_page_size: 1000,
             rate_limit: RateLimit::default(),
@@ -171,6 +171,25 @@ impl Default for EmulatorConfig {
 }
 
 impl EmulatorConfig {
+    /// The environment variable that moves the default [`today`](Self::today) to another
+    /// fixed date (`YYYY-MM-DD`), so a whole test suite can be run as if on another day
+    /// (a month end, a leap day, a DST change) without touching a test. Configurations that
+    /// set `today` themselves are not moved.
+    pub const TODAY_ENV: &'static str = "OURA_EMULATOR_TODAY";
+
+    /// The date in [`TODAY_ENV`](Self::TODAY_ENV), if it is set.
+    ///
+    /// # Panics
+    /// When it is set to something other than a `YYYY-MM-DD` date: a suite must not silently
+    /// run on another day than the one asked for.
+    fn today_from_env() -> Option<NaiveDate> {
+        let text = std::env::var(Self::TODAY_ENV).ok().filter(|t| !t.trim().is_empty())?;
+        match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            Ok(day) => Some(day),
+            Err(err) => panic!("{}={text:?} is not a date like 2024-02-29: {err}", Self::TODAY_ENV),
+        }
+    }
+
     /// The last day of the history unless [`today`](Self::today) says otherwise: a fixed date,
     /// so the same configuration always serves the same bytes.
     pub const DEFAULT_TODAY: NaiveDate = match NaiveDate::from_ymd_opt(2025, 12, 31) {

@@ -52,7 +52,9 @@ async fn export(args: &Args) -> oura::Result<u64> {
         .sandbox(args.sandbox)
         .application("oura-export-example/1.0")
         .build()?;
-    let mut documents = oura::list_by_route(&client, &args.collection, args.start.as_deref(), args.end.as_deref())?;
+    let collection = oura::collection(&args.collection)?;
+    let range = oura::AnyRange::from_bounds(collection.range, args.start.as_deref(), args.end.as_deref())?;
+    let mut documents = oura::list_by_route(&client, collection.route, range)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut count = 0;

@@ -360,21 +360,6 @@ impl Client {
         }
     }
 
-    /// The generated low-level client, configured with this client's base URL, User-Agent and
-    /// static token, for routes the facade does not cover.
-    pub fn api_sys(&self) -> Result<oura_api_sys::Client> {
-        let mut headers = HeaderMap::new();
-        headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Auth::Bearer(header) = &self.inner.auth {
-            headers.insert(AUTHORIZATION, header.clone());
-        }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .map_err(Error::Transport)?;
-        Ok(oura_api_sys::Client::new_with_client(&self.inner.base_url, http))
-    }
-
     /// Sends a request with retries; returns the successful response or the mapped error.
     pub(crate) async fn execute(&self, request: &ApiRequest<'_>) -> Result<ApiResponse> {
         let idempotent = request.method != Method::POST;

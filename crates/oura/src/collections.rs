@@ -6,20 +6,28 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
+use crate::by_route::AnyRange;
 use crate::client::{ApiRequest, Client, encode_path_segment};
 use crate::error::{Error, Result};
 use crate::models;
 use crate::paginate::{self, Locate, Page};
-use crate::range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery};
+use crate::range::{All, DateRange, DateTimeRange, Position, RangeQuery, Window};
+use oura_api_sys::catalog::{self, Param};
+pub use oura_api_sys::catalog::{COLLECTIONS, Collection};
 
 /// A document type of a collection: how to reach it and where it lies in time.
-pub trait Document: DeserializeOwned + Send + Sync + 'static {
+///
+/// Implemented for the model of every collection of the spec, from its row of the generated
+/// collection table ([`COLLECTIONS`]).
+pub trait Document: DeserializeOwned + serde::Serialize + Send + Sync + 'static {
+    /// The collection's row of the table.
+    const COLLECTION: &'static Collection;
     /// The route name, as in `/v2/usercollection/<ROUTE>`.
-    const ROUTE: &'static str;
+    const ROUTE: &'static str = Self::COLLECTION.route;
     /// The field that places a document in a range (`day`, `start_day`, `timestamp`).
-    const POSITION_FIELD: Option<&'static str>;
+    const POSITION_FIELD: Option<&'static str> = Self::COLLECTION.position;
     /// The range type the collection takes: [`DateRange`], [`DateTimeRange`] or [`All`].
-    type Range: RangeQuery;
+    type Range: RangeQuery + TryFrom<AnyRange, Error = Error>;
     /// Where this document lies in time.
     fn position(&self) -> Option<Position>;
 }
@@ -56,120 +64,147 @@ macro_rules! position {
     };
 }
 
+macro_rules! range_type {
+    (Days) => {
+        DateRange
+    };
+    (Series) => {
+        DateTimeRange
+    };
+    (Whole) => {
+        All
+    };
+}
+
 macro_rules! kind {
     ($ty:ty, single) => {
         impl SingleDocument for $ty {}
     };
-    ($ty:ty, series) => {
+    ($ty:ty, latest) => {
         impl TimeSeries for $ty {}
     };
     ($ty:ty, list) => {};
+    ($ty:ty, nolatest) => {};
 }
 
+/// One typed collection: called by `oura_api_sys::__collection_facts!` with the facts of the
+/// spec's collection table appended to the facade's own (documentation and method name).
+macro_rules! typed_collection {
+    (
+        $(#[$doc:meta])* $method:ident
+        $konst:ident, $model:ident, $range:ident, [$($field:ident)?], $single:ident, $latest:ident
+    ) => {
+        impl Document for models::$model {
+            const COLLECTION: &'static Collection = &catalog::$konst;
+            type Range = range_type!($range);
+            fn position(&self) -> Option<Position> {
+                position!(self, $($field)?)
+            }
+        }
+        kind!(models::$model, $single);
+        kind!(models::$model, $latest);
+
+        impl Client {
+            $(#[$doc])*
+            pub fn $method(&self) -> Documents<models::$model> {
+                Documents::new(self.clone())
+            }
+        }
+    };
+}
+
+macro_rules! visit_one {
+    ($visitor:ident $konst:ident, $model:ident, $($rest:tt)*) => {
+        $visitor.visit::<models::$model>()
+    };
+}
+
+/// Receives the model type of every collection: [`visit_collections`].
+pub trait CollectionVisitor {
+    /// Called once per collection with its model type.
+    fn visit<T: Document>(&mut self);
+}
+
+/// The facade's collections: a friendly method name and its documentation for each route of
+/// the spec. Everything else (model, range, parameters, position) comes from the generated
+/// table; a route the spec lacks fails the build, and a route of the spec missing here fails
+/// `cargo test` (`every_collection_of_the_spec_has_a_method`).
 macro_rules! collections {
     ($(
         $(#[$doc:meta])*
-        $method:ident $route:literal => $ty:ty, $range:ty, [$($field:ident)?], $kind:ident;
+        $method:ident $route:tt;
     )*) => {
-        $(
-            impl Document for $ty {
-                const ROUTE: &'static str = $route;
-                const POSITION_FIELD: Option<&'static str> = {
-                    #[allow(unused_mut, unused_assignments, reason = "the field is optional in the table")]
-                    let mut field = None;
-                    $(field = Some(stringify!($field));)?
-                    field
-                };
-                type Range = $range;
-                fn position(&self) -> Option<Position> {
-                    position!(self, $($field)?)
-                }
-            }
-            kind!($ty, $kind);
-        )*
+        $(oura_api_sys::__collection_facts!($route, typed_collection, $(#[$doc])* $method);)*
 
-        impl Client {
-            $(
-                $(#[$doc])*
-                pub fn $method(&self) -> Documents<$ty> {
-                    Documents::new(self.clone())
-                }
-            )*
+        /// Calls `visitor` with the model type of every collection, in the table's order: for
+        /// code that works on every typed collection (tests, generic tools).
+        ///
+        /// ```
+        /// struct Routes(Vec<&'static str>);
+        /// impl oura::CollectionVisitor for Routes {
+        ///     fn visit<T: oura::Document>(&mut self) {
+        ///         self.0.push(T::ROUTE);
+        ///     }
+        /// }
+        /// let mut routes = Routes(Vec::new());
+        /// oura::visit_collections(&mut routes);
+        /// assert_eq!(routes.0, oura::ROUTES);
+        /// ```
+        pub fn visit_collections(visitor: &mut impl CollectionVisitor) {
+            $(oura_api_sys::__collection_facts!($route, visit_one, visitor);)*
         }
 
-        /// The route name of every collection, in the order of the table.
+        /// The route name of every collection the client has a method for, in the table's order.
         pub const ROUTES: &[&str] = &[$($route),*];
-
-        /// What the table says about every collection, in its order: for tools that work on
-        /// any collection by name.
-        pub const COLLECTIONS: &[Collection] = &[
-            $(Collection {
-                route: $route,
-                kind: <$range as RangeQuery>::KIND,
-                position: <$ty as Document>::POSITION_FIELD,
-            },)*
-        ];
-
-        /// The pages of any collection by its route name (`daily_sleep`, `heartrate`, `vO2_max`,
-        /// ...), as the raw JSON documents Oura sent. `start`/`end` are parsed for the
-        /// collection's kind of range (see [`RangeQuery::from_bounds`]).
-        pub fn pages_by_route(
-            client: &Client,
-            route: &str,
-            start: Option<&str>,
-            end: Option<&str>,
-        ) -> Result<DocumentStream<Page<serde_json::Value>>> {
-            match route {
-                $($route => Ok(client.$method().raw().pages(<$range as RangeQuery>::from_bounds(start, end)?)),)*
-                other => Err(Error::InvalidInput(format!(
-                    "unknown collection {other:?}; known: {}",
-                    ROUTES.join(", ")
-                ))),
-            }
-        }
     };
 }
 
 collections! {
     /// Daily activity: activity score and contributors, steps, calories, time per intensity.
-    daily_activity "daily_activity" => models::DailyActivity, DateRange, [day], single;
+    daily_activity "daily_activity";
     /// Daily cardiovascular age: vascular age and pulse wave velocity.
-    daily_cardiovascular_age "daily_cardiovascular_age" => models::DailyCardiovascularAge, DateRange, [day], single;
+    daily_cardiovascular_age "daily_cardiovascular_age";
     /// Daily readiness: readiness score, contributors and temperature deviation.
-    daily_readiness "daily_readiness" => models::DailyReadiness, DateRange, [day], single;
+    daily_readiness "daily_readiness";
     /// Daily resilience: resilience level and its contributors.
-    daily_resilience "daily_resilience" => models::DailyResilience, DateRange, [day], single;
+    daily_resilience "daily_resilience";
     /// Daily sleep: the sleep score of each day and its contributors.
-    daily_sleep "daily_sleep" => models::DailySleep, DateRange, [day], single;
+    daily_sleep "daily_sleep";
     /// Daily SpO2: average blood oxygen during sleep and breathing disturbance index.
-    daily_spo2 "daily_spo2" => models::DailySpO2, DateRange, [day], single;
+    daily_spo2 "daily_spo2";
     /// Daily stress: time spent stressed and recovering, and the day's summary.
-    daily_stress "daily_stress" => models::DailyStress, DateRange, [day], single;
+    daily_stress "daily_stress";
     /// Enhanced tags: tags the user entered, with start and end.
-    enhanced_tag "enhanced_tag" => models::EnhancedTag, DateRange, [start_day], single;
+    enhanced_tag "enhanced_tag";
     /// Heart rate: one sample every few minutes, with its source (awake, rest, sleep, workout ...).
-    heartrate "heartrate" => models::HeartRate, DateTimeRange, [timestamp], series;
+    heartrate "heartrate";
     /// Rest mode periods and their episodes.
-    rest_mode_period "rest_mode_period" => models::RestModePeriod, DateRange, [start_day], single;
+    rest_mode_period "rest_mode_period";
     /// Ring battery level samples.
-    ring_battery_level "ring_battery_level" => models::RingBatteryLevel, DateTimeRange, [timestamp], series;
+    ring_battery_level "ring_battery_level";
     /// The user's rings: model, size, color, firmware, setup time.
-    ring_configuration "ring_configuration" => models::RingConfiguration, All, [], single;
+    ring_configuration "ring_configuration";
     /// Guided and unguided sessions (meditation, breathing, ...), with their biometrics.
-    session "session" => models::Session, DateRange, [day], single;
+    session "session";
     /// Sleep periods: stages, hypnogram, heart rate and HRV during sleep, efficiency, latency.
-    sleep "sleep" => models::Sleep, DateRange, [day], single;
+    sleep "sleep";
     /// Recommended bedtime windows.
-    sleep_time "sleep_time" => models::SleepTime, DateRange, [day], single;
+    sleep_time "sleep_time";
     /// Tags (deprecated by Oura in favour of [`Client::enhanced_tag`]).
-    tag "tag" => models::Tag, DateRange, [day], single;
+    tag "tag";
     /// VO2 max (cardio capacity) estimates.
-    vo2_max "vO2_max" => models::VO2Max, DateRange, [day], single;
+    vo2_max "vO2_max";
     /// Workouts, detected or entered: activity, intensity, calories, distance.
-    workout "workout" => models::Workout, DateRange, [day], single;
+    workout "workout";
 }
 
 impl Client {
+    /// Any collection by its model type: `client.documents::<models::DailySleep>()` is
+    /// `client.daily_sleep()`. For code generic over collections (see [`visit_collections`]).
+    pub fn documents<T: Document>(&self) -> Documents<T> {
+        Documents::new(self.clone())
+    }
+
     /// The user's personal information (age, weight, height, sex, email: each needs its scope).
     ///
     /// The sandbox has no such route; there it is an error without a request.
@@ -280,6 +315,12 @@ impl<T: SingleDocument> Documents<T> {
         if id.trim().is_empty() {
             return Err(Error::InvalidInput("a document id cannot be empty".into()));
         }
+        if self.client.is_sandbox() && !T::COLLECTION.sandbox_single {
+            return Err(Error::InvalidInput(format!(
+                "Oura's sandbox has no single-document route for {}",
+                T::ROUTE
+            )));
+        }
         let path = format!("{}/{}", self.list_path(), encode_path_segment(id));
         self.client.execute(&ApiRequest::get(path, self.route())).await?.json()
     }
@@ -287,7 +328,10 @@ impl<T: SingleDocument> Documents<T> {
 
 impl<T: TimeSeries> Documents<T> {
     /// The most recent sample, if the user has any.
+    ///
+    /// Oura's sandbox takes no `latest`: there it is an error before any request.
     pub async fn latest(&self) -> Result<Option<T>> {
+        check_params(T::COLLECTION, &self.client, &[Param::Latest])?;
         let mut request = ApiRequest::get(self.list_path(), self.route());
         request.query.push(("latest", "true".to_owned()));
         let page: Page<T> = self.client.execute(&request).await?.json::<WirePage<T>>()?.into();
@@ -335,34 +379,68 @@ impl<T: Document> Fields<T> {
     }
 
     /// The pages of `range`, as JSON objects.
+    ///
+    /// Oura's sandbox takes no `fields`: asking it for some is an error before any request.
     pub fn pages(&self, range: T::Range) -> BoxStream<'static, Result<Page<serde_json::Value>>> {
-        if let Some(bad) = self.fields.iter().find(|f| f.is_empty() || f.contains(',')) {
-            let err = Error::InvalidInput(format!("invalid field name {bad:?}"));
-            return stream::once(async move { Err(err) }).boxed();
-        }
         let windows = range.windows().into_iter().map(|w| w.0).collect();
-        let extra = if self.fields.is_empty() {
-            Vec::new()
-        } else {
-            vec![("fields", self.fields.join(","))]
-        };
-        let locate: Locate<serde_json::Value> =
-            Arc::new(|doc: &serde_json::Value| json_position(doc, T::POSITION_FIELD));
-        let documents = &self.documents;
-        paginate::pages(
-            documents.client.clone(),
-            documents.list_path(),
-            T::ROUTE,
-            windows,
-            extra,
-            locate,
-        )
-        .boxed()
+        raw_pages(&self.documents.client, T::COLLECTION, windows, &self.fields)
+    }
+}
+
+/// The raw JSON pages of any collection over `windows`, with only `fields` when there are some.
+pub(crate) fn raw_pages(
+    client: &Client,
+    collection: &'static Collection,
+    windows: Vec<Window>,
+    fields: &[String],
+) -> BoxStream<'static, Result<Page<serde_json::Value>>> {
+    let checked = (|| {
+        if let Some(bad) = fields.iter().find(|f| f.is_empty() || f.contains(',')) {
+            return Err(Error::InvalidInput(format!("invalid field name {bad:?}")));
+        }
+        if !fields.is_empty() {
+            check_params(collection, client, &[Param::Fields])?;
+        }
+        Ok(())
+    })();
+    if let Err(err) = checked {
+        return stream::once(async move { Err(err) }).boxed();
+    }
+    let extra = if fields.is_empty() {
+        Vec::new()
+    } else {
+        vec![("fields", fields.join(","))]
+    };
+    let locate: Locate<serde_json::Value> =
+        Arc::new(move |doc: &serde_json::Value| json_position(doc, collection.position));
+    paginate::pages(
+        client.clone(),
+        format!("{}/{}", client.collection_prefix(), collection.route),
+        collection.route,
+        windows,
+        extra,
+        locate,
+    )
+    .boxed()
+}
+
+/// An error, before any request, when the route `client` would call does not take `params`
+/// (the sandbox's routes take neither `fields` nor `latest`).
+pub(crate) fn check_params(collection: &Collection, client: &Client, params: &[Param]) -> Result<()> {
+    let sandbox = client.is_sandbox();
+    match params.iter().find(|p| !collection.takes(**p, sandbox)) {
+        None => Ok(()),
+        Some(param) => Err(Error::InvalidInput(format!(
+            "{}{} takes no `{}` parameter",
+            if sandbox { "Oura's sandbox route for " } else { "" },
+            collection.route,
+            param.name()
+        ))),
     }
 }
 
 /// The position of a raw document, when it carries the position field.
-fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Position> {
+pub(crate) fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Position> {
     let text = doc.get(field?)?.as_str()?;
     if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Some(Position::Day(day));
@@ -370,27 +448,35 @@ fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Positio
     chrono::DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
 }
 
-/// Any collection by its route name, as the raw JSON documents Oura sent, one by one: the
-/// documents of [`pages_by_route`].
-pub fn list_by_route(
-    client: &Client,
-    route: &str,
-    start: Option<&str>,
-    end: Option<&str>,
-) -> Result<DocumentStream<serde_json::Value>> {
-    Ok(paginate::documents(pages_by_route(client, route, start, end)?).boxed())
-}
-
-/// One row of the collection table: [`COLLECTIONS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Collection {
-    /// The route name, as in `/v2/usercollection/<route>`.
-    pub route: &'static str,
-    /// The kind of range it takes.
-    pub kind: RangeKind,
-    /// The field that places a document in time (`day`, `start_day`, `timestamp`).
-    pub position: Option<&'static str>,
-}
-
 /// Keeps the stream type nameable in signatures.
 pub type DocumentStream<T> = BoxStream<'static, Result<T>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A collection of the spec without its facade method, or a method for a route the spec
+    /// lacks, fails here with the route named.
+    #[test]
+    fn every_collection_of_the_spec_has_a_method() {
+        let spec: Vec<&str> = COLLECTIONS.iter().map(|c| c.route).collect();
+        let missing: Vec<&&str> = spec.iter().filter(|route| !ROUTES.contains(route)).collect();
+        assert!(
+            missing.is_empty(),
+            "collections of the spec without a method in the facade's `collections!` table: {missing:?}"
+        );
+        let extra: Vec<&&str> = ROUTES.iter().filter(|route| !spec.contains(route)).collect();
+        assert!(extra.is_empty(), "facade methods for routes the spec lacks: {extra:?}");
+    }
+
+    #[test]
+    fn the_typed_models_carry_their_rows() {
+        assert_eq!(<models::DailySleep as Document>::ROUTE, "daily_sleep");
+        assert_eq!(<models::EnhancedTag as Document>::POSITION_FIELD, Some("start_day"));
+        assert_eq!(<models::VO2Max as Document>::COLLECTION.route, "vO2_max");
+        assert_eq!(
+            <models::HeartRate as Document>::COLLECTION.range,
+            crate::RangeKind::Series
+        );
+    }
+}

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod by_route;
 mod client;
 mod collections;
 mod error;
@@ -13,12 +14,15 @@ mod retry;
 mod secret;
 pub mod webhooks;
 
+pub use by_route::{AnyRange, collection, list_by_route, pages_by_route, pages_with_fields, position_of};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, TokenSource};
 pub use collections::{
-    COLLECTIONS, Collection, Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument, TimeSeries,
-    list_by_route, pages_by_route,
+    COLLECTIONS, Collection, CollectionVisitor, Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument,
+    TimeSeries, visit_collections,
 };
 pub use error::{Error, ErrorDetail, RateLimit, Result, SNIPPET_LEN};
+/// The generated collection table's types: parameters, fields and their JSON types.
+pub use oura_api_sys::catalog::{Field, FieldType, Key, Param};
 pub use paginate::Page;
 pub use range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery, parse_date};
 pub use retry::RetryPolicy;

@@ -189,16 +189,8 @@ impl Keep {
     }
 }
 
-/// The three kinds of range the collections take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RangeKind {
-    /// Days ([`DateRange`]): `start_date`/`end_date`.
-    Days,
-    /// Instants ([`DateTimeRange`]): `start_datetime`/`end_datetime`, a time series.
-    Series,
-    /// No range ([`All`]): the whole collection.
-    Whole,
-}
+/// The three kinds of range the collections take (from the generated collection table).
+pub use oura_api_sys::catalog::RangeKind;
 
 /// A range of one of the three kinds the collections take.
 pub trait RangeQuery: Clone + Send + Sync + 'static {

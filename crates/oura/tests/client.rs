@@ -487,7 +487,7 @@ async fn bad_input_fails_before_any_request() {
     ));
     let err = client(&server).sleep().get(" ").await.expect_err("empty id");
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
-    let err = oura::list_by_route(&client(&server), "naps", None, None)
+    let err = oura::list_by_route(&client(&server), "naps", oura::AnyRange::Whole)
         .err()
         .expect("unknown route");
     assert!(
@@ -497,47 +497,97 @@ async fn bad_input_fails_before_any_request() {
     any.assert_calls_async(0).await;
 }
 
+/// Every collection of the table, reached by name with a range of its kind, sends exactly the
+/// query its kind calls for: dates (one day more), date-times (a second past the end), nothing.
 #[tokio::test]
-async fn every_route_of_the_table_is_reachable_by_name() {
+async fn every_route_of_the_table_is_reachable_by_name_with_its_query() {
     let server = MockServer::start_async().await;
+    let days = DateRange::parse("2024-01-01", "2024-01-02").expect("days");
+    let times = DateTimeRange::parse("2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00").expect("times");
     let mut mocks = Vec::new();
-    for route in oura::ROUTES {
-        mocks.push(
-            server
-                .mock_async(|when, then| {
-                    when.path(format!("/v2/usercollection/{route}"));
-                    then.status(200).json_body(json!({ "data": [], "next_token": null }));
-                })
-                .await,
-        );
+    for collection in oura::COLLECTIONS {
+        let route = collection.route;
+        let mock = server
+            .mock_async(|when, then| {
+                let when = when.path(format!("/v2/usercollection/{route}"));
+                match collection.range {
+                    oura::RangeKind::Days => when
+                        .query_param("start_date", "2024-01-01")
+                        .query_param("end_date", "2024-01-03"),
+                    oura::RangeKind::Series => when
+                        .query_param("start_datetime", "2024-01-01T00:00:00+00:00")
+                        .query_param("end_datetime", "2024-01-02T00:00:01+00:00"),
+                    oura::RangeKind::Whole => when
+                        .query_param_missing("start_date")
+                        .query_param_missing("start_datetime"),
+                };
+                then.status(200).json_body(json!({ "data": [], "next_token": null }));
+            })
+            .await;
+        mocks.push((route, mock));
     }
     let client = client(&server);
-    for route in oura::ROUTES {
-        let docs: Vec<_> = oura::list_by_route(&client, route, Some("2024-01-01"), Some("2024-01-02"))
+    for collection in oura::COLLECTIONS {
+        let range = match collection.range {
+            oura::RangeKind::Days => oura::AnyRange::Days(days),
+            oura::RangeKind::Series => oura::AnyRange::Series(times),
+            oura::RangeKind::Whole => oura::AnyRange::Whole,
+        };
+        let docs: Vec<_> = oura::list_by_route(&client, collection.route, range)
             .expect("known route")
             .try_collect()
             .await
-            .expect("empty pages");
+            .unwrap_or_else(|err| panic!("{}: {err}", collection.route));
         assert!(docs.is_empty());
     }
-    for mock in mocks {
-        mock.assert_calls_async(1).await;
+    for (route, mock) in mocks {
+        assert_eq!(mock.calls_async().await, 1, "{route}");
     }
-    assert_eq!(oura::ROUTES.len(), 18);
-    let row = |route: &str| {
-        oura::COLLECTIONS
-            .iter()
-            .find(|c| c.route == route)
-            .copied()
-            .expect("a row")
-    };
-    assert_eq!(
-        oura::COLLECTIONS.iter().map(|c| c.route).collect::<Vec<_>>(),
-        oura::ROUTES
-    );
-    assert_eq!(row("heartrate").kind, oura::RangeKind::Series);
-    assert_eq!(row("ring_configuration").kind, oura::RangeKind::Whole);
-    assert_eq!(row("ring_configuration").position, None);
-    assert_eq!(row("enhanced_tag").position, Some("start_day"));
-    assert_eq!(row("vO2_max").kind, oura::RangeKind::Days);
+}
+
+/// The sandbox's routes take neither `fields` nor `latest` (the spec's sandbox twins list
+/// neither): asking for them is an error before any request.
+#[tokio::test]
+async fn the_sandbox_is_never_sent_parameters_its_routes_do_not_take() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({ "data": [], "next_token": null }));
+        })
+        .await;
+    let sandbox = Client::builder()
+        .base_url(server.base_url())
+        .sandbox(true)
+        .build()
+        .expect("sandbox client");
+    let days = DateRange::parse("2024-01-01", "2024-01-02").expect("days");
+    let err = sandbox
+        .daily_sleep()
+        .fields(["score"])
+        .list(days)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("fields in the sandbox");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert!(err.to_string().contains("fields"), "{err}");
+    let err = sandbox.heartrate().latest().await.expect_err("latest in the sandbox");
+    assert!(err.to_string().contains("latest"), "{err}");
+    let err = oura::pages_with_fields(&sandbox, "sleep", days, &["day".to_owned()])
+        .expect("a known route")
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("fields by route in the sandbox");
+    assert!(err.to_string().contains("fields"), "{err}");
+    any.assert_calls_async(0).await;
+    // Without `fields`, the sandbox route is called, with only the parameters it takes.
+    let docs: Vec<_> = sandbox
+        .daily_sleep()
+        .raw()
+        .list(days)
+        .try_collect()
+        .await
+        .expect("raw sandbox");
+    assert!(docs.is_empty());
+    any.assert_calls_async(1).await;
 }

@@ -70,7 +70,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let needs_default = since.is_none()
         && collections
             .iter()
-            .any(|c| c.kind != Kind::Whole && last_of(c).is_none());
+            .any(|c| c.range != Kind::Whole && last_of(c).is_none());
     let mut prefetched_rings = None;
     let mut default_since = None;
     if needs_default {
@@ -121,7 +121,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         std::thread::spawn(move || write_loop(&dir, format, state, sinks, &rx))
     };
     if let Some(Ok(docs)) = &prefetched_rings
-        && let Some(slot) = collections.iter().position(|c| c.kind == Kind::Whole)
+        && let Some(slot) = collections.iter().position(|c| c.range == Kind::Whole)
     {
         // Already fetched: no second request.
         let rows = docs
@@ -265,7 +265,7 @@ fn plan(slot: usize, collection: &Collection, start: Start, today: NaiveDate, no
         from_day,
         days: u64::try_from((to_day - from_day).num_days() + 1).unwrap_or(1).max(1),
     };
-    match collection.kind {
+    match collection.range {
         Kind::Whole => vec![unit(0, None, None, today, today)],
         Kind::Days => {
             let first = match start {

@@ -12,6 +12,7 @@ use crate::client::{ApiRequest, As, Client};
 use crate::error::{Error, Result};
 use crate::models::{ExtApiV2DataType, WebhookOperation, WebhookSubscription};
 use crate::secret::Secret;
+use oura_api_sys::types;
 
 const LIST_ROUTE: &str = "/v2/webhook/subscription";
 const ONE_ROUTE: &str = "/v2/webhook/subscription/{id}";
@@ -247,12 +248,13 @@ impl NewSubscription {
         }
     }
 
+    /// The request body, as the spec's generated request type.
     fn body(&self) -> serde_json::Value {
-        serde_json::json!({
-            "callback_url": self.callback_url,
-            "verification_token": self.verification_token.expose(),
-            "event_type": self.event_type,
-            "data_type": self.data_type,
+        to_body(&types::CreateWebhookSubscriptionRequest {
+            callback_url: self.callback_url.clone(),
+            data_type: self.data_type.clone(),
+            event_type: self.event_type.clone(),
+            verification_token: self.verification_token.expose().to_owned(),
         })
     }
 }
@@ -300,23 +302,21 @@ impl SubscriptionUpdate {
         self
     }
 
+    /// The request body, as the spec's generated request type (unset fields left out).
     fn body(&self) -> serde_json::Value {
-        let mut body = serde_json::Map::new();
-        body.insert(
-            "verification_token".into(),
-            self.verification_token.expose().to_owned().into(),
-        );
-        if let Some(url) = &self.callback_url {
-            body.insert("callback_url".into(), url.clone().into());
-        }
-        if let Some(event_type) = &self.event_type {
-            body.insert("event_type".into(), event_type.as_str().into());
-        }
-        if let Some(data_type) = &self.data_type {
-            body.insert("data_type".into(), data_type.as_str().into());
-        }
-        body.into()
+        to_body(&types::UpdateWebhookSubscriptionRequest {
+            callback_url: self.callback_url.clone(),
+            data_type: self.data_type.clone(),
+            event_type: self.event_type.clone(),
+            verification_token: self.verification_token.expose().to_owned(),
+        })
     }
+}
+
+/// A generated request type as the JSON body sent. Its fields are strings and open enums,
+/// which always serialize.
+fn to_body(request: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(request).unwrap_or_default()
 }
 
 /// What an application wants subscribed at one callback URL: input of
