@@ -125,14 +125,24 @@ mod tests {
         assert!(policy.initial_backoff >= Duration::from_millis(100), "{policy:?}");
         for attempt in 1..4 {
             let ceiling = policy.initial_backoff * 2u32.pow(attempt - 1);
-            assert_eq!(policy.backoff(attempt), ceiling, "attempt {attempt}: the ceiling doubles");
+            assert_eq!(
+                policy.backoff(attempt),
+                ceiling,
+                "attempt {attempt}: the ceiling doubles"
+            );
             let waits: Vec<Duration> = (0..200)
                 .map(|_| policy.delay(attempt, &server_error()).expect("retried"))
                 .collect();
-            assert!(waits.iter().all(|w| *w <= ceiling), "attempt {attempt}: {waits:?} > {ceiling:?}");
+            assert!(
+                waits.iter().all(|w| *w <= ceiling),
+                "attempt {attempt}: {waits:?} > {ceiling:?}"
+            );
             // Full jitter spreads the waits over the whole interval: with 200 uniform draws,
             // some land in its upper half and some in its lower half (each fails with p = 2^-200).
-            assert!(waits.iter().any(|w| *w > ceiling / 2), "attempt {attempt}: never waited long");
+            assert!(
+                waits.iter().any(|w| *w > ceiling / 2),
+                "attempt {attempt}: never waited long"
+            );
             assert!(waits.iter().any(|w| *w < ceiling / 2), "attempt {attempt}: no jitter");
         }
         assert_eq!(policy.backoff(10), policy.max_backoff);

@@ -7,7 +7,6 @@
 //! protocol is the only thing written to stdout, logs go to stderr.
 
 mod auth;
-mod catalog_preview;
 mod query;
 mod summary;
 mod table;
@@ -30,6 +29,9 @@ use tokio::sync::Mutex;
 use crate::cli::Global;
 use crate::failure::{self, Failure, code};
 use crate::session::{self, Session};
+
+/// Windows of a time series `summarize` reads at once.
+const WINDOWS_AT_ONCE: usize = 4;
 
 /// `oura mcp`.
 #[derive(Debug, Clone, clap::Args)]
@@ -175,13 +177,29 @@ impl Server {
             args.end.as_deref(),
             self.today(),
         )?;
+        let range = query::range(collection, bounds.as_ref()).map_err(|err| oura_text(&err))?;
         let client = self.client().await?;
-        let mut summary = summary::Summary::new(collection, args.fields);
-        let mut pages = query::pages(&client, collection, bounds.as_ref()).map_err(|err| oura_text(&err))?;
-        while let Some(page) = pages.next().await {
-            for doc in page.map_err(|err| oura_text(&err))?.data {
-                summary.add(&doc);
-            }
+        // A time series is read in windows of at most 30 days, several at once; each window is
+        // summarized on its own and the summaries merged in order, so memory stays flat.
+        let fields = &args.fields;
+        let mut parts = futures::stream::iter(range.windows())
+            .map(|window| {
+                let client = client.clone();
+                async move {
+                    let mut part = summary::Summary::new(collection, fields.clone());
+                    let mut pages = query::pages(&client, collection, window, fields)?;
+                    while let Some(page) = pages.next().await {
+                        for doc in page?.data {
+                            part.add(&doc);
+                        }
+                    }
+                    Ok::<_, oura::Error>(part)
+                }
+            })
+            .buffered(WINDOWS_AT_ONCE);
+        let mut summary = summary::Summary::new(collection, args.fields.clone());
+        while let Some(part) = parts.next().await {
+            summary.merge(part.map_err(|err| oura_text(&err))?);
         }
         let mut answer = summary.to_json(args.weekly.unwrap_or(true));
         answer["collection"] = json!(collection.route);

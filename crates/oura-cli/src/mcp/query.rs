@@ -6,6 +6,8 @@ use futures::StreamExt as _;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use oura::Param;
+
 use super::table::{self, Collection, RangeKind};
 
 /// The most documents one call may ask for with `limit`.
@@ -170,18 +172,33 @@ fn series(start: Option<&str>, end: Option<&str>, today: NaiveDate) -> Result<Bo
     }
 }
 
-/// The pages of a collection in a resolved range.
-pub fn pages(
-    client: &oura::Client,
-    collection: &Collection,
-    bounds: Option<&Bounds>,
-) -> oura::Result<oura::DocumentStream<oura::Page<Value>>> {
-    oura::pages_by_route(
-        client,
-        collection.route,
+/// The range the library fetches for resolved bounds.
+pub fn range(collection: &Collection, bounds: Option<&Bounds>) -> oura::Result<oura::AnyRange> {
+    oura::AnyRange::from_bounds(
+        collection.range,
         bounds.map(|b| b.start.as_str()),
         bounds.map(|b| b.end.as_str()),
     )
+}
+
+/// The pages of a collection in a range. With `fields`, Oura is asked for only those (plus the
+/// position field, which places a document in the range) where the route takes `fields`.
+pub fn pages(
+    client: &oura::Client,
+    collection: &Collection,
+    range: oura::AnyRange,
+    fields: &[String],
+) -> oura::Result<oura::DocumentStream<oura::Page<Value>>> {
+    let mut asked: Vec<String> = Vec::new();
+    if !fields.is_empty() && collection.takes(Param::Fields, client.is_sandbox()) {
+        let top = fields
+            .iter()
+            .map(|f| f.trim().split('.').next().unwrap_or_default().to_owned());
+        asked.extend(top.chain(collection.position.map(str::to_owned)));
+        asked.sort();
+        asked.dedup();
+    }
+    oura::pages_with_fields(client, collection.route, range, &asked)
 }
 
 /// Checks `fields` against the collection's fields; the error lists the known ones.
@@ -226,8 +243,9 @@ impl<'a> Shape<'a> {
         }
     }
 
+    /// Whether `name` was asked for, itself or one of its members (`readiness.score`).
     fn asked(&self, name: &str) -> bool {
-        self.fields.iter().any(|f| f.trim() == name)
+        self.fields.iter().any(|f| f.trim().split('.').next() == Some(name))
     }
 
     /// Shapes one document; records the series fields it left out in `omitted`.
@@ -344,7 +362,7 @@ pub async fn bounded(
     limit: usize,
 ) -> oura::Result<Bounded> {
     let mut answer = Bounded::new(limit);
-    let mut pages = pages(client, collection, bounds)?;
+    let mut pages = pages(client, collection, range(collection, bounds)?, shape.fields)?;
     while let Some(page) = pages.next().await {
         for doc in page?.data {
             answer.push(doc, shape, collection.position);

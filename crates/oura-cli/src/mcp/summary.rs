@@ -35,6 +35,13 @@ impl Stats {
         self.max = self.max.max(value);
     }
 
+    fn merge(&mut self, other: &Stats) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
     fn mean(&self) -> f64 {
         self.sum / self.count as f64
     }
@@ -162,6 +169,34 @@ impl Summary {
         }
     }
 
+    /// Adds the summary of the documents that follow this one's (the next window of a range).
+    pub fn merge(&mut self, later: Summary) {
+        self.documents += later.documents;
+        if self.first_position.is_none() {
+            self.first_position = later.first_position;
+        }
+        if later.last_position.is_some() {
+            self.last_position = later.last_position;
+        }
+        for (name, field) in later.fields {
+            match self.fields.get_mut(&name) {
+                Some(mine) => {
+                    mine.all.merge(&field.all);
+                    mine.last = field.last;
+                    for (week, stats) in field.weeks {
+                        mine.weeks
+                            .entry(week)
+                            .and_modify(|mine| mine.merge(&stats))
+                            .or_insert(stats);
+                    }
+                }
+                None => {
+                    self.fields.insert(name, field);
+                }
+            }
+        }
+    }
+
     /// The summary as JSON: `documents`, `first`/`last` positions, and per field `count`,
     /// `mean`, `min`, `max`, `first`, `last` and (with `weekly`) `weeks`, each week as
     /// `{week (its Monday), count, mean, min, max}`.
@@ -270,6 +305,29 @@ mod tests {
         let fields = &sleep.to_json(true)["fields"];
         assert_eq!(fields.as_object().map(|f| f.len()), Some(1), "{fields}");
         assert_eq!(fields["average_hrv"]["mean"], 40.0);
+    }
+
+    #[test]
+    fn summaries_of_consecutive_windows_merge_into_the_summary_of_the_whole() {
+        let heartrate = collection("heartrate");
+        let samples: Vec<Value> = (0..40)
+            .map(|n| {
+                let at = chrono::DateTime::parse_from_rfc3339("2025-06-01T00:00:00+00:00").expect("at")
+                    + Duration::hours(7 * n);
+                json!({"bpm": 50 + (n * 7) % 31, "source": "awake", "timestamp": at.to_rfc3339()})
+            })
+            .collect();
+        let mut whole = Summary::new(heartrate, Vec::new());
+        samples.iter().for_each(|s| whole.add(s));
+        // Windows that split a week (and one that is empty) merge to the same summary.
+        let mut merged = Summary::new(heartrate, Vec::new());
+        for part in [&samples[..0], &samples[..13], &samples[13..14], &samples[14..]] {
+            let mut summary = Summary::new(heartrate, Vec::new());
+            part.iter().for_each(|s| summary.add(s));
+            merged.merge(summary);
+        }
+        assert_eq!(merged.to_json(true), whole.to_json(true));
+        assert_eq!(whole.to_json(true)["fields"]["bpm"]["count"], 40);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-pub use super::catalog_preview::{COLLECTIONS, Collection, Field, FieldType, PERSONAL_INFO, RangeKind};
+pub use oura::api_sys::catalog::{COLLECTIONS, Collection, Field, FieldType, PERSONAL_INFO, RangeKind};
 
 /// The tool of a collection: `get_` and the route in lower case (`get_vo2_max`).
 pub fn tool_name(collection: &Collection) -> String {
