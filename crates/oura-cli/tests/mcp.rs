@@ -60,6 +60,7 @@ fn the_python_mcp_sdk_drives_the_server_over_stdio() {
         "ok   bad input gives error results",
         "ok   no credentials",
         "ok   OURA_TOKEN",
+        "ok   rate limited",
         "ok   authorize",
         "ok   stdout carried only protocol",
     ] {

@@ -54,9 +54,9 @@ def equal(actual, expected, what):
 class Reference:
     """`oura emulator --today TODAY`, read over HTTP."""
 
-    def __init__(self, oura):
+    def __init__(self, oura, *extra):
         self.process = subprocess.Popen(
-            [oura, "emulator", "--today", TODAY, "--port", "0"],
+            [oura, "emulator", "--today", TODAY, "--port", "0", *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
@@ -356,6 +356,22 @@ async def credential_checks(oura, reference, work):
         with open(path) as f:
             check(reference.token not in f.read(), f"the token appears in {path}")
     yield "OURA_TOKEN: data read, token in no result and no log (-vv)"
+
+    # Rate limited for longer than the client waits: an error result that says until when.
+    limited = Reference(oura, "--rate-limit", "1/3600")
+    try:
+        trace = os.path.join(work, "limited.jsonl")
+        env = clean_env(OURA_CONFIG_DIR=config, OURA_TOKEN=limited.token)
+        async with server(oura, ["--base-url", limited.base_url, "mcp", "--today", TODAY], env, trace) as session:
+            await session.initialize()
+            await call_ok(session, "get_daily_sleep", {})
+            text = await call_error(session, "get_daily_sleep", {}, "rate limited by Oura (429) until ")
+            moment = datetime.fromisoformat(text.split(" until ")[1].split(": ")[0].replace("Z", "+00:00"))
+            check(moment.tzinfo is not None, f"an instant with its zone: {text}")
+            await call_ok(session, "auth_status", {})
+    finally:
+        limited.close()
+    yield "rate limited: an error result that says until when"
 
     # authorize: the loopback login in the background, against the emulator's OAuth routes.
     trace = os.path.join(work, "authorize.jsonl")
