@@ -30,9 +30,6 @@ use crate::cli::Global;
 use crate::failure::{self, Failure, code};
 use crate::session::{self, Session};
 
-/// Windows of a time series `summarize` reads at once.
-const WINDOWS_AT_ONCE: usize = 4;
-
 /// `oura mcp`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct McpArgs {
@@ -196,7 +193,7 @@ impl Server {
                     Ok::<_, oura::Error>(part)
                 }
             })
-            .buffered(WINDOWS_AT_ONCE);
+            .buffered(query::WINDOWS_AT_ONCE);
         let mut summary = summary::Summary::new(collection, args.fields.clone());
         while let Some(part) = parts.next().await {
             summary.merge(part.map_err(|err| oura_text(&err))?);

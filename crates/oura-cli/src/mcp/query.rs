@@ -310,6 +310,27 @@ impl Bounded {
         }
     }
 
+    /// Appends the answer of the documents that follow this one's (the next window of a
+    /// range, read at the same time), as if they had been pushed here.
+    pub fn merge(&mut self, later: Bounded, position: Option<&str>) {
+        let room = self.limit.saturating_sub(self.documents.len());
+        let left_out_before = self.total > self.documents.len() as u64;
+        self.total += later.total;
+        for name in later.omitted_series {
+            if !self.omitted_series.contains(&name) {
+                self.omitted_series.push(name);
+            }
+        }
+        let mut rest = later.documents.into_iter();
+        self.documents.extend(rest.by_ref().take(room));
+        if !left_out_before {
+            self.next_position = match rest.next() {
+                Some(doc) => position.and_then(|field| shape_position(&doc, field)),
+                None => later.next_position,
+            };
+        }
+    }
+
     /// The answer: the documents and, when some were left out, how to get them.
     pub fn into_json(self, collection: &Collection, bounds: Option<&Bounds>) -> Value {
         let omitted = self.total - self.documents.len() as u64;
@@ -353,7 +374,11 @@ fn shape_position(doc: &Value, field: &str) -> Option<String> {
     doc.get(field)?.as_str().map(str::to_owned)
 }
 
-/// Reads every page of a collection in range into a [`Bounded`] answer.
+/// Windows of a time series read at once (each its own chain of pages).
+pub const WINDOWS_AT_ONCE: usize = 4;
+
+/// Reads every page of a collection in range into a [`Bounded`] answer. A time series' windows
+/// are read [`WINDOWS_AT_ONCE`] at a time, each into its own answer, merged in order.
 pub async fn bounded(
     client: &oura::Client,
     collection: &'static Collection,
@@ -361,12 +386,24 @@ pub async fn bounded(
     shape: &Shape<'_>,
     limit: usize,
 ) -> oura::Result<Bounded> {
+    let mut parts = futures::stream::iter(range(collection, bounds)?.windows())
+        .map(|window| {
+            let client = client.clone();
+            async move {
+                let mut part = Bounded::new(limit);
+                let mut pages = pages(&client, collection, window, shape.fields)?;
+                while let Some(page) = pages.next().await {
+                    for doc in page?.data {
+                        part.push(doc, shape, collection.position);
+                    }
+                }
+                Ok::<_, oura::Error>(part)
+            }
+        })
+        .buffered(WINDOWS_AT_ONCE);
     let mut answer = Bounded::new(limit);
-    let mut pages = pages(client, collection, range(collection, bounds)?, shape.fields)?;
-    while let Some(page) = pages.next().await {
-        for doc in page?.data {
-            answer.push(doc, shape, collection.position);
-        }
+    while let Some(part) = parts.next().await {
+        answer.merge(part?, collection.position);
     }
     Ok(answer)
 }
@@ -483,6 +520,38 @@ mod tests {
         let json = all.into_json(collection, None);
         assert_eq!(json["omitted"], 0);
         assert!(json.get("note").is_none(), "{json}");
+    }
+
+    #[test]
+    fn answers_of_consecutive_windows_merge_into_the_answer_of_the_whole() {
+        let collection = table::by_name("heartrate").expect("heartrate");
+        let shape = Shape::new(collection, &[], false);
+        let docs: Vec<Value> = (0..10)
+            .map(|n| json!({"bpm": 60 + n, "timestamp": format!("2025-06-01T0{n}:00:00+00:00")}))
+            .collect();
+        for limit in [0, 1, 3, 4, 9, 10, 20] {
+            let mut whole = Bounded::new(limit);
+            docs.iter()
+                .for_each(|d| whole.push(d.clone(), &shape, Some("timestamp")));
+            let expected = whole.into_json(collection, None);
+            for cuts in [[0, 0, 10], [3, 3, 10], [2, 7, 10], [4, 5, 10], [10, 10, 10]] {
+                let mut merged = Bounded::new(limit);
+                let mut from = 0;
+                for cut in cuts {
+                    let mut part = Bounded::new(limit);
+                    docs[from..cut]
+                        .iter()
+                        .for_each(|d| part.push(d.clone(), &shape, Some("timestamp")));
+                    merged.merge(part, Some("timestamp"));
+                    from = cut;
+                }
+                assert_eq!(
+                    merged.into_json(collection, None),
+                    expected,
+                    "limit {limit}, cuts {cuts:?}"
+                );
+            }
+        }
     }
 
     #[test]
