@@ -43,6 +43,7 @@ fn config(seed: u64) -> EmulatorConfig {
         .users(2)
         .history_days(HISTORY_DAYS)
         .client(CLIENT_ID, CLIENT_SECRET)
+        .redirect_uris([REDIRECT_URI])
 }
 
 async fn start(config: EmulatorConfig) -> Emulator {

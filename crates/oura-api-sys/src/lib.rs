@@ -3,6 +3,7 @@
 
 pub mod catalog;
 mod open_enum;
+pub mod scopes;
 
 #[allow(
     missing_docs,

@@ -41,7 +41,8 @@ async fn mint(AxState(state): AxState<Arc<State>>, Path(user): Path<usize>) -> R
         return error_response(&Error::UnknownUser(user));
     }
     let lifetime = state.config.token_lifetime;
-    let token = state.mint(user, Some(lifetime));
+    let scopes = state.config.default_application().scopes.clone();
+    let token = state.mint(user, 0, scopes, Some(lifetime));
     (
         StatusCode::CREATED,
         Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": lifetime.as_secs() })),

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Days, NaiveDate};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -19,6 +19,7 @@ use sha2::Sha256;
 use crate::collection::{Collection, page_json};
 use crate::data::{UserData, generate, local_ts, series};
 use crate::errors::ApiError;
+use crate::query::{self, Query, QueryDateTime};
 use crate::state::{State, Subject, epoch_secs, lock};
 
 /// Who is asking, put in the request by [`guard`].
@@ -46,24 +47,40 @@ pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Requ
     }
     let sandbox = request.uri().path().starts_with("/v2/sandbox/");
     let token = bearer(headers).map(str::to_owned);
-    let user = token.as_deref().and_then(|t| state.authenticate(t));
-    let subject = match (sandbox, user) {
+    let grant = token.as_deref().and_then(|t| state.authenticate(t));
+    let subject = match (sandbox, &grant) {
         (true, _) => Subject::Sandbox,
-        (false, Some(user)) => Subject::User(user),
+        (false, Some(grant)) => Subject::User(grant.user),
         (false, None) => return ApiError::Unauthorized.into_response(),
     };
+    // Counted per application (the token's, else the default one's) and per access token.
     let limit = state.config.rate_limit;
-    let mut keys = vec![format!("app:{}", state.config.client_id)];
-    if let (Some(token), Some(_)) = (&token, user) {
+    let app = grant.as_ref().map_or(0, |g| g.app);
+    let client_id = state.config.applications[app].client_id();
+    let mut keys = vec![format!("app:{client_id}")];
+    if let (Some(token), Some(_)) = (&token, &grant) {
         keys.push(format!("token:{token}"));
     }
     let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, Instant::now());
-    let reset = epoch_secs() + status.reset_after.as_secs_f64().ceil() as u64;
+    let reset = epoch_secs().saturating_add(status.reset_after.as_secs_f64().ceil() as u64);
     if status.limited {
         let mut response = crate::errors::detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
         let retry_after = status.reset_after.as_secs_f64().ceil().max(1.0) as u64;
         set_header(&mut response, "retry-after", retry_after.to_string());
         add_rate_headers(&mut response, limit.requests, limit.window, 0, reset);
+        return response;
+    }
+    if let (false, Some(grant)) = (sandbox, &grant)
+        && let Some(route) = request
+            .uri()
+            .path()
+            .strip_prefix("/v2/usercollection/")
+            .and_then(|rest| rest.split('/').next())
+        && let Some(scope) = state.config.scope_of(route)
+        && !grant.scopes.contains(&scope)
+    {
+        let mut response = ApiError::MissingScope(scope).into_response();
+        add_rate_headers(&mut response, limit.requests, limit.window, status.remaining, reset);
         return response;
     }
     request.extensions_mut().insert(Caller { subject });
@@ -84,26 +101,6 @@ fn add_rate_headers(response: &mut Response, limit: u32, window: Duration, remai
     set_header(response, "x-ratelimit-reset", reset.to_string());
     set_header(response, "x-ratelimit-window", window.as_secs().max(1).to_string());
     set_header(response, "x-ratelimit-tier", "standard".to_owned());
-}
-
-/// Query parameters, decoded, in order.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(raw: Option<String>) -> Query {
-        Query(
-            raw.map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
 }
 
 /// Where a page continues: the filters and the last key returned, signed.
@@ -155,72 +152,15 @@ impl Cursor {
     }
 }
 
-/// Parses a `start_date`/`end_date` value: a date, or a date-time whose date part is taken.
-fn parse_date(name: &str, value: &str) -> Result<NaiveDate, ApiError> {
-    let value_t = value.trim();
-    if let Ok(day) = NaiveDate::parse_from_str(value_t, "%Y-%m-%d")
-        && value_t.len() >= 10
-    {
-        return Ok(day);
-    }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(value_t) {
-        return Ok(dt.date_naive());
-    }
-    if let Ok(dt) = NaiveDateTime::parse_from_str(value_t, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Ok(dt.date());
-    }
-    Err(ApiError::query(
-        name,
-        "date_from_datetime_parsing",
-        "Input should be a valid date or datetime",
-        value,
-    ))
-}
-
-/// Parses a `start_datetime`/`end_datetime` value to unix seconds (no offset means UTC).
-fn parse_datetime(name: &str, value: &str) -> Result<i64, ApiError> {
-    let value_t = value.trim();
-    if let Ok(dt) = DateTime::parse_from_rfc3339(value_t) {
-        return Ok(dt.timestamp());
-    }
-    if let Ok(dt) = NaiveDateTime::parse_from_str(value_t, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Ok(dt.and_utc().timestamp());
-    }
-    if let Some(dt) = NaiveDate::parse_from_str(value_t, "%Y-%m-%d")
-        .ok()
-        .and_then(|day| day.and_hms_opt(0, 0, 0))
-    {
-        return Ok(dt.and_utc().timestamp());
-    }
-    Err(ApiError::query(
-        name,
-        "datetime_from_date_parsing",
-        "Input should be a valid datetime",
-        value,
-    ))
-}
-
-fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
-        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
-        _ => Err(ApiError::query(
-            name,
-            "bool_parsing",
-            "Input should be a valid boolean, unable to interpret input",
-            value,
-        )),
-    }
-}
-
 /// The documented default date range: the week before the end date, which defaults to the
 /// emulator's `today`.
 fn date_range(query: &Query, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let start = query
         .get("start_date")
-        .map(|v| parse_date("start_date", v))
-        .transpose()?;
-    let end = query.get("end_date").map(|v| parse_date("end_date", v)).transpose()?;
+        .map(|v| query::date_or_datetime("start_date", v));
+    let end = query.get("end_date").map(|v| query::date_or_datetime("end_date", v));
+    let (start, end) = both(start, end)?;
+    let (start, end) = (start.map(QueryDateTime::day), end.map(QueryDateTime::day));
     let (start, end) = match (start, end) {
         (Some(start), Some(end)) => (start, end),
         (Some(start), None) => (start, today.max(start)),
@@ -236,6 +176,18 @@ fn date_range(query: &Query, today: NaiveDate) -> Result<(NaiveDate, NaiveDate),
         ));
     }
     Ok((start, end))
+}
+
+/// Two optional parameters, parsed; every error of both in one 422, as FastAPI reports them.
+fn both<T>(a: Option<Result<T, ApiError>>, b: Option<Result<T, ApiError>>) -> Result<(Option<T>, Option<T>), ApiError> {
+    match (a.transpose(), b.transpose()) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(ApiError::Validation(mut first)), Err(ApiError::Validation(second))) => {
+            first.extend(second);
+            Err(ApiError::Validation(first))
+        }
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    }
 }
 
 /// Keeps only the requested fields (plus the model's required ones) of each document.
@@ -281,7 +233,7 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     let collection = Collection::from_path(&collection).ok_or(ApiError::RouteNotFound)?;
     let user = user_of(&state, &caller)?;
-    let query = Query::parse(raw);
+    let query = Query::parse(raw.as_deref());
     if collection.is_time_series() {
         return time_series_page(&state, user, collection, &query);
     }
@@ -352,7 +304,7 @@ fn time_series_page(
     let token = query.get("next_token").filter(|t| !t.is_empty());
     let latest = query
         .get("latest")
-        .map(|v| parse_bool("latest", v))
+        .map(|v| query::boolean("latest", v))
         .transpose()?
         .unwrap_or(false);
     let (from, to) = match token {
@@ -363,12 +315,10 @@ fn time_series_page(
         None => {
             let start = query
                 .get("start_datetime")
-                .map(|v| parse_datetime("start_datetime", v))
-                .transpose()?;
-            let end = query
-                .get("end_datetime")
-                .map(|v| parse_datetime("end_datetime", v))
-                .transpose()?;
+                .map(|v| query::datetime("start_datetime", v));
+            let end = query.get("end_datetime").map(|v| query::datetime("end_datetime", v));
+            let (start, end) = both(start, end)?;
+            let (start, end) = (start.map(QueryDateTime::unix), end.map(QueryDateTime::unix));
             let default_end = local_ts(user.profile.offset, state.config.today, 24 * 60);
             let (start, end) = match (start, end) {
                 (Some(s), Some(e)) => (s, e),
@@ -493,19 +443,6 @@ mod tests {
         let mut bytes = URL_SAFE_NO_PAD.decode(&token).expect("base64");
         bytes[2] ^= 1;
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(bytes), &key, Collection::DailySleep).is_err());
-    }
-
-    #[test]
-    fn dates_accept_dates_and_date_times() {
-        let day = NaiveDate::from_ymd_opt(2024, 3, 1).expect("date");
-        assert_eq!(parse_date("d", "2024-03-01").expect("date"), day);
-        assert_eq!(parse_date("d", "2024-03-01T23:00:00-05:00").expect("date"), day);
-        assert!(parse_date("d", "2024-13-01").is_err());
-        assert!(parse_date("d", "").is_err());
-        assert_eq!(
-            parse_datetime("d", "2024-03-01T00:00:00+01:00").expect("dt"),
-            1_709_247_600
-        );
     }
 
     #[test]

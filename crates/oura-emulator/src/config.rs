@@ -48,6 +48,155 @@ impl std::str::FromStr for RateLimit {
     }
 }
 
+/// A setting an emulator cannot honour.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A lifetime, delay or latency past [`EmulatorConfig::MAX_LIFETIME`].
+    #[error("the {setting} of {value:?} is too long: at most {max:?}")]
+    TooLong {
+        /// Which setting.
+        setting: &'static str,
+        /// The value given.
+        value: Duration,
+        /// The most it may be.
+        max: Duration,
+    },
+    /// A count past its maximum.
+    #[error("{value} {setting} is too many: at most {max}")]
+    TooMany {
+        /// Which setting.
+        setting: &'static str,
+        /// The value given.
+        value: u64,
+        /// The most it may be.
+        max: u64,
+    },
+    /// A rate limit window of zero or past [`EmulatorConfig::MAX_LIFETIME`].
+    #[error("the rate limit window of {0:?} cannot be honoured: it must be positive and at most 100 years")]
+    RateLimitWindow(Duration),
+    /// A `today` so close to the calendar's ends that the history or its last night does not fit.
+    #[error("today {0} leaves no room for the history before it or the night after it")]
+    Today(NaiveDate),
+    /// An empty or repeated client id.
+    #[error("application client id {0:?} is empty or registered twice")]
+    Application(String),
+    /// A scope Oura does not know (see `oura_api_sys::scopes::SCOPES`).
+    #[error("unknown scope {0:?}")]
+    UnknownScope(String),
+    /// A redirect URI that is not an absolute URL.
+    #[error("redirect URI {0:?} is not an absolute URL")]
+    RedirectUri(String),
+}
+
+/// A registered OAuth application: its credentials, the redirect URIs it registered and the
+/// scopes it may ask for.
+///
+/// A redirect URI matches a registered one exactly, except that for a registered `http`
+/// loopback URI (host `127.0.0.1`, `[::1]` or `localhost`) any port matches, as RFC 8252
+/// (section 7.3) asks of providers for native apps. The default registrations are
+/// `http://127.0.0.1/callback`, `http://localhost/callback` and `http://[::1]/callback`, so a
+/// loopback listener on any port with the path `/callback` works out of the box.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Application {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+}
+
+impl Application {
+    /// The default registered redirect URIs (any port, see [`Application`]).
+    pub const DEFAULT_REDIRECT_URIS: [&'static str; 3] = [
+        "http://127.0.0.1/callback",
+        "http://localhost/callback",
+        "http://[::1]/callback",
+    ];
+
+    /// An application with these credentials, the default redirect URIs and every scope of
+    /// [`oura_api_sys::scopes::SCOPES`].
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            redirect_uris: Self::DEFAULT_REDIRECT_URIS.map(str::to_owned).to_vec(),
+            scopes: oura_api_sys::scopes::SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// The redirect URIs it registered, instead of the defaults.
+    pub fn redirect_uris<I, S>(mut self, uris: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redirect_uris = uris.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes it may ask for (default: all); an authorization without `scope` grants these.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Its client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Whether `uri` is one of its registered redirect URIs (loopback: any port).
+    pub fn accepts_redirect(&self, uri: &str) -> bool {
+        self.redirect_uris
+            .iter()
+            .any(|registered| redirect_matches(registered, uri))
+    }
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("redirect_uris", &self.redirect_uris)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// RFC 8252 7.3: a loopback redirect matches whatever its port; anything else exactly.
+fn redirect_matches(registered: &str, uri: &str) -> bool {
+    if registered == uri {
+        return true;
+    }
+    let (Ok(registered), Ok(uri)) = (reqwest::Url::parse(registered), reqwest::Url::parse(uri)) else {
+        return false;
+    };
+    let loopback = |url: &reqwest::Url| {
+        url.scheme() == "http"
+            && url.host_str().is_some_and(|host| {
+                host.eq_ignore_ascii_case("localhost")
+                    || host
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            })
+    };
+    loopback(&registered)
+        && registered.host() == uri.host()
+        && registered.scheme() == uri.scheme()
+        && registered.path() == uri.path()
+        && registered.query() == uri.query()
+        && uri.fragment().is_none()
+        && uri.username().is_empty()
+        && uri.password().is_none()
+}
+
 /// Faults to inject into responses. Each request draws at most one fault; the fractions are
 /// probabilities in `[0, 1]` whose sum should not pass 1.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -109,8 +258,9 @@ pub struct EmulatorConfig {
     pub(crate) route_faults: Vec<(String, Faults)>,
     pub(crate) require_user_agent: bool,
     pub(crate) token_lifetime: Duration,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    pub(crate) applications: Vec<Application>,
+    pub(crate) route_scopes: Vec<(String, Option<String>)>,
+    pub(crate) request_log_capacity: usize,
     pub(crate) webhook_lifetime: Duration,
     pub(crate) webhook_retries: u32,
     pub(crate) webhook_retry_delay: Duration,
@@ -133,8 +283,9 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("route_faults", &self.route_faults)
             .field("require_user_agent", &self.require_user_agent)
             .field("token_lifetime", &self.token_lifetime)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
+            .field("applications", &self.applications)
+            .field("route_scopes", &self.route_scopes)
+            .field("request_log_capacity", &self.request_log_capacity)
             .field("webhook_lifetime", &self.webhook_lifetime)
             .field("webhook_retries", &self.webhook_retries)
             .field("webhook_retry_delay", &self.webhook_retry_delay)
@@ -158,8 +309,9 @@ impl Default for EmulatorConfig {
             route_faults: Vec::new(),
             require_user_agent: true,
             token_lifetime: Duration::from_secs(86_400),
-            client_id: "emulator-client".to_owned(),
-            client_secret: "emulator-secret".to_owned(),
+            applications: vec![Application::new("emulator-client", "emulator-secret")],
+            route_scopes: Vec::new(),
+            request_log_capacity: Self::DEFAULT_REQUEST_LOG_CAPACITY,
             webhook_lifetime: Duration::from_secs(90 * 86_400),
             webhook_retries: 3,
             webhook_retry_delay: Duration::from_millis(200),
@@ -196,6 +348,22 @@ impl EmulatorConfig {
         Some(day) => day,
         None => NaiveDate::MIN,
     };
+
+    /// The longest lifetime, delay or window the emulator accepts: 100 years, far inside what
+    /// its clocks can add without overflowing.
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(100 * 366 * 86_400);
+
+    /// The most days of history per user (100 years).
+    pub const MAX_HISTORY_DAYS: u32 = 36_600;
+
+    /// The most users.
+    pub const MAX_USERS: usize = 1_000_000;
+
+    /// The most webhook delivery retries.
+    pub const MAX_WEBHOOK_RETRIES: u32 = 100;
+
+    /// The default bound of the request log.
+    pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
 
     /// The default configuration.
     pub fn new() -> Self {
@@ -280,12 +448,173 @@ impl EmulatorConfig {
         self
     }
 
-    /// The one registered application: OAuth client and webhook credentials (default
-    /// `emulator-client` / `emulator-secret`).
+    /// The credentials of the default application, which the ready tokens of
+    /// [`token`](crate::Emulator::token) belong to: OAuth client and webhook credentials
+    /// (default `emulator-client` / `emulator-secret`).
     pub fn client(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
-        self.client_id = client_id.into();
-        self.client_secret = client_secret.into();
+        let app = self.default_application_mut();
+        app.client_id = client_id.into();
+        app.client_secret = client_secret.into();
         self
+    }
+
+    /// The redirect URIs the default application registered (default
+    /// [`Application::DEFAULT_REDIRECT_URIS`]; loopback URIs match any port).
+    pub fn redirect_uris<I, S>(mut self, uris: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let app = self.default_application_mut().clone().redirect_uris(uris);
+        *self.default_application_mut() = app;
+        self
+    }
+
+    /// The scopes the default application may ask for (default: all of
+    /// [`oura_api_sys::scopes::SCOPES`]); its ready tokens carry these.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let app = self.default_application_mut().clone().scopes(scopes);
+        *self.default_application_mut() = app;
+        self
+    }
+
+    /// Registers one more application (its own credentials, redirect URIs, scopes and rate
+    /// limit budget); an application with the client id of one already registered replaces it.
+    pub fn application(mut self, application: Application) -> Self {
+        match self
+            .applications
+            .iter_mut()
+            .find(|a| a.client_id == application.client_id)
+        {
+            Some(existing) => *existing = application,
+            None => self.applications.push(application),
+        }
+        self
+    }
+
+    /// Changes the scope a data route needs (`None`: no scope), instead of its row in
+    /// [`oura_api_sys::scopes::ROUTE_SCOPES`].
+    pub fn route_scope(mut self, route: impl Into<String>, scope: Option<&str>) -> Self {
+        self.route_scopes.push((route.into(), scope.map(str::to_owned)));
+        self
+    }
+
+    /// How many requests [`requests`](crate::Emulator::requests) keeps, the oldest forgotten
+    /// first (default [`DEFAULT_REQUEST_LOG_CAPACITY`](Self::DEFAULT_REQUEST_LOG_CAPACITY));
+    /// webhook deliveries are kept to the same bound. 0 keeps none.
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.request_log_capacity = capacity;
+        self
+    }
+
+    fn default_application_mut(&mut self) -> &mut Application {
+        if self.applications.is_empty() {
+            self.applications
+                .push(Application::new("emulator-client", "emulator-secret"));
+        }
+        &mut self.applications[0]
+    }
+
+    /// The default application, whose ready tokens [`token`](crate::Emulator::token) hands out.
+    pub(crate) fn default_application(&self) -> &Application {
+        &self.applications[0]
+    }
+
+    /// The scope `route` needs under this configuration.
+    pub(crate) fn scope_of(&self, route: &str) -> Option<String> {
+        match self.route_scopes.iter().rev().find(|(r, _)| r == route) {
+            Some((_, scope)) => scope.clone(),
+            None => oura_api_sys::scopes::scope_of(route).map(|row| row.scope.to_owned()),
+        }
+    }
+
+    /// Checks that every setting can be honoured; [`start`](Self::start) calls it.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let max = Self::MAX_LIFETIME;
+        for (name, value) in [
+            ("token lifetime", self.token_lifetime),
+            ("webhook lifetime", self.webhook_lifetime),
+            ("webhook retry delay", self.webhook_retry_delay),
+            ("latency", self.faults.latency),
+        ] {
+            if value > max {
+                return Err(ConfigError::TooLong {
+                    setting: name,
+                    value,
+                    max,
+                });
+            }
+        }
+        for (_, faults) in &self.route_faults {
+            if faults.latency > max {
+                return Err(ConfigError::TooLong {
+                    setting: "route latency",
+                    value: faults.latency,
+                    max,
+                });
+            }
+        }
+        if self.rate_limit.window.is_zero() || self.rate_limit.window > max {
+            return Err(ConfigError::RateLimitWindow(self.rate_limit.window));
+        }
+        if self.history_days > Self::MAX_HISTORY_DAYS {
+            return Err(ConfigError::TooMany {
+                setting: "history days",
+                value: u64::from(self.history_days),
+                max: u64::from(Self::MAX_HISTORY_DAYS),
+            });
+        }
+        if self.users > Self::MAX_USERS {
+            return Err(ConfigError::TooMany {
+                setting: "users",
+                value: self.users as u64,
+                max: Self::MAX_USERS as u64,
+            });
+        }
+        if self.webhook_retries > Self::MAX_WEBHOOK_RETRIES {
+            return Err(ConfigError::TooMany {
+                setting: "webhook retries",
+                value: u64::from(self.webhook_retries),
+                max: u64::from(Self::MAX_WEBHOOK_RETRIES),
+            });
+        }
+        if self
+            .today
+            .checked_sub_days(chrono::Days::new(u64::from(self.history_days)))
+            .is_none()
+            || self.today.checked_add_days(chrono::Days::new(2)).is_none()
+        {
+            return Err(ConfigError::Today(self.today));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for app in &self.applications {
+            if app.client_id.is_empty() || !ids.insert(app.client_id.as_str()) {
+                return Err(ConfigError::Application(app.client_id.clone()));
+            }
+            if let Some(scope) = app
+                .scopes
+                .iter()
+                .find(|s| !oura_api_sys::scopes::SCOPES.contains(&s.as_str()))
+            {
+                return Err(ConfigError::UnknownScope(scope.clone()));
+            }
+            if let Some(uri) = app.redirect_uris.iter().find(|u| reqwest::Url::parse(u).is_err()) {
+                return Err(ConfigError::RedirectUri(uri.clone()));
+            }
+        }
+        if let Some(scope) = self
+            .route_scopes
+            .iter()
+            .filter_map(|(_, s)| s.as_ref())
+            .find(|s| !oura_api_sys::scopes::SCOPES.contains(&s.as_str()))
+        {
+            return Err(ConfigError::UnknownScope(scope.clone()));
+        }
+        Ok(())
     }
 
     /// How long a webhook subscription lives before it must be renewed (default 90 days).
@@ -315,7 +644,9 @@ impl EmulatorConfig {
         self
     }
 
-    /// Starts an emulator with this configuration.
+    /// Starts an emulator with this configuration. A setting it cannot honour (see
+    /// [`validate`](Self::validate)) is an error of kind `InvalidInput` wrapping the
+    /// [`ConfigError`].
     pub async fn start(self) -> std::io::Result<crate::Emulator> {
         crate::Emulator::start(self).await
     }
@@ -331,6 +662,60 @@ mod tests {
         assert_eq!(limit, RateLimit::new(10, Duration::from_secs(2)));
         assert!("10".parse::<RateLimit>().is_err());
         assert!("10/0".parse::<RateLimit>().is_err());
+    }
+
+    #[test]
+    fn loopback_redirects_match_any_port_others_exactly() {
+        let app = Application::new("a", "s").redirect_uris(["http://127.0.0.1/callback", "https://example.com/cb"]);
+        assert!(app.accepts_redirect("http://127.0.0.1/callback"));
+        assert!(app.accepts_redirect("http://127.0.0.1:8765/callback"));
+        assert!(!app.accepts_redirect("http://127.0.0.1:8765/other"));
+        assert!(!app.accepts_redirect("http://localhost:8765/callback"), "another host");
+        assert!(!app.accepts_redirect("http://127.0.0.1:8765/callback?x=1"));
+        assert!(app.accepts_redirect("https://example.com/cb"));
+        assert!(
+            !app.accepts_redirect("https://example.com:8443/cb"),
+            "only loopback ignores the port"
+        );
+        assert!(!app.accepts_redirect("https://example.com/cb/"));
+        let defaults = Application::new("a", "s");
+        for uri in [
+            "http://localhost:3000/callback",
+            "http://[::1]:9/callback",
+            "http://127.0.0.1:0/callback",
+        ] {
+            assert!(defaults.accepts_redirect(uri), "{uri}");
+        }
+    }
+
+    #[test]
+    fn settings_it_cannot_honour_are_refused() {
+        assert_eq!(EmulatorConfig::new().validate(), Ok(()));
+        let huge = EmulatorConfig::new().token_lifetime(Duration::from_secs(u64::MAX));
+        assert!(matches!(
+            huge.validate(),
+            Err(ConfigError::TooLong {
+                setting: "token lifetime",
+                ..
+            })
+        ));
+        assert!(
+            huge.validate()
+                .expect_err("refused")
+                .to_string()
+                .starts_with("the token lifetime of ")
+        );
+        let window = EmulatorConfig::new().rate_limit(10, Duration::ZERO);
+        assert_eq!(window.validate(), Err(ConfigError::RateLimitWindow(Duration::ZERO)));
+        let edge = EmulatorConfig::new().today(NaiveDate::MAX);
+        assert_eq!(edge.validate(), Err(ConfigError::Today(NaiveDate::MAX)));
+        let scope = EmulatorConfig::new().scopes(["daily", "everything"]);
+        assert_eq!(scope.validate(), Err(ConfigError::UnknownScope("everything".into())));
+        let twice = EmulatorConfig::new()
+            .application(Application::new("x", "1"))
+            .application(Application::new("x", "2"));
+        assert_eq!(twice.validate(), Ok(()), "the second replaces the first");
+        assert_eq!(twice.applications.len(), 2);
     }
 
     #[test]

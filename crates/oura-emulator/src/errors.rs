@@ -15,6 +15,8 @@ pub(crate) enum ApiError {
     Unauthorized,
     /// 403 with a `detail` message.
     Forbidden(String),
+    /// 403: the token lacks the scope the route needs.
+    MissingScope(String),
     /// 404 `{"detail": "Document not found."}`.
     DocumentNotFound,
     /// 404 `{"detail": "Not Found"}` for a path no route serves.
@@ -69,6 +71,12 @@ impl IntoResponse for ApiError {
                 response
             }
             ApiError::Forbidden(message) => detail(StatusCode::FORBIDDEN, &message),
+            // Oura answers a missing scope with 403 and a `detail` text, like its other 403s;
+            // its exact words were not recorded, so these say which scope is missing.
+            ApiError::MissingScope(scope) => detail(
+                StatusCode::FORBIDDEN,
+                &format!("Forbidden: the access token lacks the {scope} scope."),
+            ),
             ApiError::DocumentNotFound => detail(StatusCode::NOT_FOUND, "Document not found."),
             ApiError::RouteNotFound => detail(StatusCode::NOT_FOUND, "Not Found"),
             ApiError::Validation(errors) => (

@@ -65,26 +65,22 @@ pub(crate) async fn record_and_inject(AxState(state): AxState<Arc<State>>, reque
     if path.starts_with("/_emulator/") {
         return next.run(request).await;
     }
-    let slot = {
-        let mut requests = lock(&state.requests);
-        requests.push(RecordedRequest {
-            method: request.method().to_string(),
-            path: path.clone(),
-            query: request.uri().query().map(str::to_owned),
-            headers: request
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            status: None,
-        });
-        requests.len() - 1
-    };
+    let slot = lock(&state.requests).push(RecordedRequest {
+        method: request.method().to_string(),
+        path: path.clone(),
+        query: request.uri().query().map(str::to_owned),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        status: None,
+    });
     let faults = faults_for(&state, &path).clone();
     let response = if faults.is_none() {
         next.run(request).await

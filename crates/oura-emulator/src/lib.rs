@@ -10,6 +10,7 @@ mod errors;
 mod faults;
 mod oauth;
 mod prng;
+mod query;
 mod record;
 mod server;
 mod state;
@@ -26,7 +27,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use collection::{Collection, Document};
-pub use config::{EmulatorConfig, Faults, RateLimit};
+pub use config::{Application, ConfigError, EmulatorConfig, Faults, RateLimit};
 pub use record::{Delivery, RecordedRequest};
 
 use state::{State, lock};
@@ -46,6 +47,8 @@ pub enum Error {
     },
     /// A document that does not decode into its collection's model.
     InvalidDocument(String),
+    /// A value the emulator cannot honour (an unknown scope, a lifetime past the maximum).
+    InvalidSetting(String),
 }
 
 impl std::fmt::Display for Error {
@@ -56,6 +59,7 @@ impl std::fmt::Display for Error {
                 write!(f, "no {collection} document with id {id}")
             }
             Error::InvalidDocument(reason) => write!(f, "invalid document: {reason}"),
+            Error::InvalidSetting(reason) => write!(f, "invalid setting: {reason}"),
         }
     }
 }
@@ -78,6 +82,9 @@ impl Emulator {
     /// Starts an emulator: binds the configured address (default `127.0.0.1:0`), builds the
     /// users' day plans and document index, and serves until dropped.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        config
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State::new(config, addr));
@@ -161,7 +168,35 @@ impl Emulator {
         if user >= self.state.users.len() {
             return Err(Error::UnknownUser(user));
         }
-        Ok(self.state.mint(user, Some(lifetime)))
+        if lifetime > EmulatorConfig::MAX_LIFETIME {
+            return Err(Error::InvalidSetting(format!(
+                "a token lifetime of {lifetime:?} is past the maximum of {:?}",
+                EmulatorConfig::MAX_LIFETIME
+            )));
+        }
+        let scopes = self.state.config.default_application().scopes.clone();
+        Ok(self.state.mint(user, 0, scopes, Some(lifetime)))
+    }
+
+    /// A new access token of the default application for `user` that carries only `scopes`
+    /// (and the configured lifetime), to test how a client handles a missing scope: a data
+    /// route whose scope the token lacks answers 403.
+    pub fn mint_token_with_scopes<I, S>(&self, user: usize, scopes: I) -> Result<String, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if user >= self.state.users.len() {
+            return Err(Error::UnknownUser(user));
+        }
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        if let Some(unknown) = scopes
+            .iter()
+            .find(|s| !oura_api_sys::scopes::SCOPES.contains(&s.as_str()))
+        {
+            return Err(Error::InvalidSetting(format!("unknown scope {unknown:?}")));
+        }
+        Ok(self.state.mint(user, 0, scopes, Some(self.state.config.token_lifetime)))
     }
 
     /// The personal info document of `user`; its `id` is the `user_id` of webhook events.
@@ -189,9 +224,16 @@ impl Emulator {
         Ok(())
     }
 
-    /// The requests seen so far, in order of arrival (admin routes excluded).
+    /// The requests seen so far, in order of arrival (admin routes excluded): the last
+    /// [`request_log_capacity`](EmulatorConfig::request_log_capacity) of them.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state.requests).clone()
+        lock(&self.state.requests).items().cloned().collect()
+    }
+
+    /// How many requests arrived in all (admin routes excluded), including those the bounded
+    /// log has forgotten.
+    pub fn requests_seen(&self) -> u64 {
+        lock(&self.state.requests).total()
     }
 
     /// Forgets the requests seen so far.
@@ -199,9 +241,10 @@ impl Emulator {
         lock(&self.state.requests).clear();
     }
 
-    /// Every webhook delivery attempt so far.
+    /// The webhook delivery attempts so far: the last
+    /// [`request_log_capacity`](EmulatorConfig::request_log_capacity) of them.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        lock(&self.state.deliveries).clone()
+        lock(&self.state.deliveries).items().cloned().collect()
     }
 
     /// Stops serving and waits for the server task to end.

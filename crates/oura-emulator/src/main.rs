@@ -40,9 +40,10 @@ struct Args {
     /// Days of history per user.
     #[arg(long, default_value_t = 730)]
     days: u32,
-    /// Last day of the history (YYYY-MM-DD), or `now` for the current date.
-    #[arg(long)]
-    today: Option<String>,
+    /// Last day of the history (YYYY-MM-DD), or `now` (the default: the machine's date, as the
+    /// live API's data ends today). Pin it for reproducible runs.
+    #[arg(long, default_value = "now")]
+    today: String,
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency: u64,
@@ -64,6 +65,16 @@ struct Args {
     /// OAuth client secret and webhook x-client-secret.
     #[arg(long = "client-secret", default_value = "emulator-secret")]
     client_secret: String,
+    /// A redirect URI the application registered (repeatable; default the loopback
+    /// `http://127.0.0.1/callback`, `http://localhost/callback`, `http://[::1]/callback`, any port).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Scopes the application may ask for, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    scopes: Vec<String>,
+    /// How many requests the request log keeps (the oldest are forgotten first).
+    #[arg(long = "request-log", default_value_t = EmulatorConfig::DEFAULT_REQUEST_LOG_CAPACITY)]
+    request_log: usize,
 }
 
 fn today(text: &str) -> Result<NaiveDate, String> {
@@ -91,9 +102,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .latency(Duration::from_millis(args.latency))
         .require_user_agent(!args.no_user_agent_check)
         .token_lifetime(Duration::from_secs(args.token_lifetime))
-        .client(args.client_id, args.client_secret);
-    if let Some(text) = &args.today {
-        config = config.today(today(text)?);
+        .client(args.client_id, args.client_secret)
+        .request_log_capacity(args.request_log)
+        .today(today(&args.today).unwrap_or_else(|error| {
+            eprintln!("oura-emulator: {error}");
+            std::process::exit(2);
+        }));
+    if !args.redirect_uris.is_empty() {
+        config = config.redirect_uris(args.redirect_uris);
+    }
+    if !args.scopes.is_empty() {
+        config = config.scopes(args.scopes.into_iter().map(|s| s.trim().to_owned()));
+    }
+    // A setting the emulator cannot honour stops it here, with one clear line.
+    if let Err(error) = config.validate() {
+        eprintln!("oura-emulator: {error}");
+        std::process::exit(2);
     }
     let emulator = config.start().await?;
     let mut stdout = std::io::stdout().lock();

@@ -73,25 +73,74 @@ fn with_params(base: &str, separator: char, params: &[(&str, &str)]) -> String {
 /// `GET /oauth/authorize`: the user consents at once; redirects with `code` (or, for
 /// `response_type=token`, the token in the fragment) and the `state` as sent. The emulator's
 /// own parameter `user` (default 0) says which user consents.
+///
+/// As OAuth 2.0 providers do: an unknown `client_id` or a `redirect_uri` the application did
+/// not register is answered here (400), never redirected to; without `redirect_uri` the
+/// application's single registered one is used (refused when it registered several). Without
+/// `scope` every scope the application may ask for is granted; a scope it may not ask for is
+/// redirected back as `error=invalid_scope`.
 pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw): RawQuery) -> Response {
     let query = pairs(raw.unwrap_or_default().as_bytes());
-    if get(&query, "client_id") != Some(state.config.client_id.as_str()) {
+    let Some(app) = get(&query, "client_id").and_then(|id| state.application(id)) else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "Unknown client_id.");
-    }
-    let Some(redirect_uri) = get(&query, "redirect_uri") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "redirect_uri is required.");
     };
+    let application = &state.config.applications[app];
+    let named_redirect = get(&query, "redirect_uri").map(str::to_owned);
+    let redirect_uri = match (&named_redirect, application.redirect_uris.as_slice()) {
+        (Some(uri), _) if application.accepts_redirect(uri) => uri.clone(),
+        (Some(_), _) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "redirect_uri is not registered for this application.",
+            );
+        }
+        (None, [only]) => only.clone(),
+        (None, []) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The application has no registered redirect_uri.",
+            );
+        }
+        (None, _) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "redirect_uri is required: the application registered several.",
+            );
+        }
+    };
+    let redirect_uri = redirect_uri.as_str();
     let user = get(&query, "user").and_then(|u| u.parse::<usize>().ok()).unwrap_or(0);
     let state_param = get(&query, "state");
-    let scope = get(&query, "scope").unwrap_or("personal daily").to_owned();
     let mut extra: Vec<(&str, &str)> = Vec::new();
     if let Some(s) = state_param {
         extra.push(("state", s));
     }
-    if user >= state.users.len() {
-        let mut params = vec![("error", "access_denied")];
+    let fail = |error: &'static str, extra: Vec<(&str, &str)>| {
+        let mut params = vec![("error", error)];
         params.extend(extra);
-        return redirect(&with_params(redirect_uri, '?', &params));
+        redirect(&with_params(redirect_uri, '?', &params))
+    };
+    let scopes: Vec<String> = match get(&query, "scope") {
+        None => application.scopes.clone(),
+        Some(text) => {
+            let mut scopes: Vec<String> = Vec::new();
+            for scope in text.split(' ').filter(|s| !s.is_empty()) {
+                if !application.scopes.iter().any(|s| s == scope) {
+                    return fail("invalid_scope", extra);
+                }
+                if !scopes.iter().any(|s| s == scope) {
+                    scopes.push(scope.to_owned());
+                }
+            }
+            scopes
+        }
+    };
+    let scope = scopes.join(" ");
+    if user >= state.users.len() {
+        return fail("access_denied", extra);
     }
     match get(&query, "response_type") {
         Some("code") => {
@@ -100,17 +149,16 @@ pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw)
                 (c.to_owned(), method.to_owned())
             });
             if challenge.as_ref().is_some_and(|(_, m)| m != "S256" && m != "plain") {
-                let mut params = vec![("error", "invalid_request")];
-                params.extend(extra);
-                return redirect(&with_params(redirect_uri, '?', &params));
+                return fail("invalid_request", extra);
             }
             let code = state.fresh_secret("emu_code");
             lock(&state.tokens).codes.insert(
                 code.clone(),
                 CodeGrant {
                     user,
-                    redirect_uri: redirect_uri.to_owned(),
-                    scope,
+                    app,
+                    redirect_uri: named_redirect,
+                    scopes,
                     challenge,
                     expires: Instant::now() + CODE_LIFETIME,
                     used: false,
@@ -121,7 +169,7 @@ pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw)
             redirect(&with_params(redirect_uri, '?', &params))
         }
         Some("token") => {
-            let token = state.mint(user, Some(state.config.token_lifetime));
+            let token = state.mint(user, app, scopes, Some(state.config.token_lifetime));
             let expires_in = state.config.token_lifetime.as_secs().to_string();
             let mut params = vec![
                 ("access_token", token.as_str()),
@@ -132,11 +180,7 @@ pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw)
             params.extend(extra);
             redirect(&with_params(redirect_uri, '#', &params))
         }
-        _ => {
-            let mut params = vec![("error", "unsupported_response_type")];
-            params.extend(extra);
-            redirect(&with_params(redirect_uri, '?', &params))
-        }
+        _ => fail("unsupported_response_type", extra),
     }
 }
 
@@ -167,15 +211,17 @@ pub(crate) fn pkce_challenge(verifier: &str, method: &str) -> String {
     }
 }
 
-fn issue(state: &State, user: usize, scope: String) -> Response {
+fn issue(state: &State, user: usize, app: usize, scopes: Vec<String>) -> Response {
     let lifetime = state.config.token_lifetime;
-    let access = state.mint(user, Some(lifetime));
+    let scope = scopes.join(" ");
+    let access = state.mint(user, app, scopes.clone(), Some(lifetime));
     let refresh = state.fresh_secret("emu_rt");
     lock(&state.tokens).refresh.insert(
         refresh.clone(),
         RefreshGrant {
             user,
-            scope: scope.clone(),
+            app,
+            scopes,
             used: false,
         },
     );
@@ -205,15 +251,17 @@ pub(crate) async fn token(
 ) -> Response {
     let form = pairs(&body);
     let (client_id, client_secret) = client_credentials(&headers, &form);
-    if client_id.as_deref() != Some(state.config.client_id.as_str())
-        || client_secret.as_deref() != Some(state.config.client_secret.as_str())
-    {
+    let app = client_id
+        .as_deref()
+        .and_then(|id| state.application(id))
+        .filter(|&app| client_secret.as_deref() == Some(state.config.applications[app].client_secret.as_str()));
+    let Some(app) = app else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Client authentication failed.",
         );
-    }
+    };
     match get(&form, "grant_type") {
         Some("authorization_code") => {
             let Some(code) = get(&form, "code") else {
@@ -224,14 +272,15 @@ pub(crate) async fn token(
                 let Some(grant) = tokens.codes.get_mut(code) else {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Unknown code.");
                 };
-                if grant.used || Instant::now() >= grant.expires {
+                if grant.used || Instant::now() >= grant.expires || grant.app != app {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code used or expired.");
                 }
                 grant.used = true;
                 grant.clone()
             };
-            if let Some(uri) = get(&form, "redirect_uri")
-                && uri != grant.redirect_uri
+            // RFC 6749 4.1.3: the redirect_uri the authorization named must be repeated.
+            if let Some(named) = &grant.redirect_uri
+                && get(&form, "redirect_uri") != Some(named.as_str())
             {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "redirect_uri does not match.");
             }
@@ -243,7 +292,7 @@ pub(crate) async fn token(
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "PKCE verification failed.");
                 }
             }
-            issue(&state, grant.user, grant.scope)
+            issue(&state, grant.user, app, grant.scopes)
         }
         Some("refresh_token") => {
             let Some(refresh) = get(&form, "refresh_token") else {
@@ -252,7 +301,7 @@ pub(crate) async fn token(
             let grant = {
                 let mut tokens = lock(&state.tokens);
                 match tokens.refresh.get_mut(refresh) {
-                    Some(grant) if !grant.used => {
+                    Some(grant) if !grant.used && grant.app == app => {
                         grant.used = true;
                         grant.clone()
                     }
@@ -265,7 +314,7 @@ pub(crate) async fn token(
                     }
                 }
             };
-            issue(&state, grant.user, grant.scope)
+            issue(&state, grant.user, app, grant.scopes)
         }
         Some(_) => oauth_error(
             StatusCode::BAD_REQUEST,

@@ -37,10 +37,13 @@ pub(crate) enum Subject {
     Sandbox,
 }
 
-/// An access token's grant.
+/// An access token's grant: whose data, for which application, with which scopes.
 #[derive(Clone, Debug)]
 pub(crate) struct AccessGrant {
     pub user: usize,
+    /// Index of the application in the configuration.
+    pub app: usize,
+    pub scopes: Vec<String>,
     pub expires: Option<Instant>,
 }
 
@@ -48,7 +51,8 @@ pub(crate) struct AccessGrant {
 #[derive(Clone, Debug)]
 pub(crate) struct RefreshGrant {
     pub user: usize,
-    pub scope: String,
+    pub app: usize,
+    pub scopes: Vec<String>,
     pub used: bool,
 }
 
@@ -56,8 +60,11 @@ pub(crate) struct RefreshGrant {
 #[derive(Clone, Debug)]
 pub(crate) struct CodeGrant {
     pub user: usize,
-    pub redirect_uri: String,
-    pub scope: String,
+    pub app: usize,
+    /// The `redirect_uri` the authorization named, if it named one (the token request must
+    /// repeat it then).
+    pub redirect_uri: Option<String>,
+    pub scopes: Vec<String>,
     pub challenge: Option<(String, String)>,
     pub expires: Instant,
     pub used: bool,
@@ -75,6 +82,7 @@ pub(crate) struct Tokens {
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
     windows: HashMap<String, VecDeque<Instant>>,
+    checks: u64,
 }
 
 /// The rate limit state after a request was counted (or refused).
@@ -89,6 +97,17 @@ pub(crate) struct LimitStatus {
 impl Limiter {
     /// Counts one request against every key, unless one of them is already full.
     pub(crate) fn check(&mut self, keys: &[String], limit: u32, window: Duration, now: Instant) -> LimitStatus {
+        // Now and then forget the keys whose requests all left the window (tokens come and go),
+        // so the limiter's memory follows the live tokens, not every token ever seen.
+        self.checks += 1;
+        if self.checks.is_multiple_of(4096) {
+            self.windows.retain(|_, log| {
+                while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
+                    log.pop_front();
+                }
+                !log.is_empty()
+            });
+        }
         let mut remaining = limit;
         let mut reset_after = Duration::ZERO;
         let mut limited = false;
@@ -123,6 +142,58 @@ impl Limiter {
     }
 }
 
+/// A log that keeps its last `capacity` items, the oldest forgotten first; each item keeps
+/// the sequence number it arrived with, so an item can be updated while it is still held.
+#[derive(Debug)]
+pub(crate) struct Ring<T> {
+    items: VecDeque<(u64, T)>,
+    capacity: usize,
+    total: u64,
+}
+
+impl<T> Ring<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            items: VecDeque::with_capacity(capacity.min(1024)),
+            capacity,
+            total: 0,
+        }
+    }
+
+    /// Adds an item and returns its sequence number.
+    pub(crate) fn push(&mut self, item: T) -> u64 {
+        let seq = self.total;
+        self.total += 1;
+        if self.capacity == 0 {
+            return seq;
+        }
+        while self.items.len() >= self.capacity {
+            self.items.pop_front();
+        }
+        self.items.push_back((seq, item));
+        seq
+    }
+
+    /// The item with sequence number `seq`, if it is still held.
+    pub(crate) fn get_mut(&mut self, seq: u64) -> Option<&mut T> {
+        let first = self.items.front()?.0;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.items.get_mut(index).map(|(_, item)| item)
+    }
+
+    pub(crate) fn items(&self) -> impl Iterator<Item = &T> {
+        self.items.iter().map(|(_, item)| item)
+    }
+
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
 /// Everything a running emulator holds.
 #[derive(Debug)]
 pub(crate) struct State {
@@ -134,8 +205,8 @@ pub(crate) struct State {
     pub tokens: Mutex<Tokens>,
     pub limiter: Mutex<Limiter>,
     pub subscriptions: Mutex<Vec<Subscription>>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
-    pub deliveries: Mutex<Vec<Delivery>>,
+    pub requests: Mutex<Ring<RecordedRequest>>,
+    pub deliveries: Mutex<Ring<Delivery>>,
     pub counter: AtomicU64,
     pub fault_counter: AtomicU64,
     pub cursor_key: Vec<u8>,
@@ -156,9 +227,19 @@ impl State {
             .map(|index| ready_token(config.seed, index))
             .collect::<Vec<_>>();
         let mut tokens = Tokens::default();
+        let scopes = config.default_application().scopes.clone();
         for (user, token) in ready_tokens.iter().enumerate() {
-            tokens.access.insert(token.clone(), AccessGrant { user, expires: None });
+            tokens.access.insert(
+                token.clone(),
+                AccessGrant {
+                    user,
+                    app: 0,
+                    scopes: scopes.clone(),
+                    expires: None,
+                },
+            );
         }
+        let log_capacity = config.request_log_capacity;
         let http = reqwest::Client::builder()
             .user_agent(concat!("oura-emulator/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(10))
@@ -174,8 +255,8 @@ impl State {
             tokens: Mutex::new(tokens),
             limiter: Mutex::new(Limiter::default()),
             subscriptions: Mutex::new(Vec::new()),
-            requests: Mutex::new(Vec::new()),
-            deliveries: Mutex::new(Vec::new()),
+            requests: Mutex::new(Ring::new(log_capacity)),
+            deliveries: Mutex::new(Ring::new(log_capacity)),
             counter: AtomicU64::new(0),
             fault_counter: AtomicU64::new(0),
             http,
@@ -198,27 +279,36 @@ impl State {
         format!("{kind}_{a:016x}{b:016x}")
     }
 
-    /// Registers a new access token for `user`.
-    pub(crate) fn mint(&self, user: usize, lifetime: Option<Duration>) -> String {
+    /// Registers a new access token for `user` of application `app` carrying `scopes`.
+    pub(crate) fn mint(&self, user: usize, app: usize, scopes: Vec<String>, lifetime: Option<Duration>) -> String {
         let token = self.fresh_secret("emu_at");
         lock(&self.tokens).access.insert(
             token.clone(),
             AccessGrant {
                 user,
-                expires: lifetime.map(|l| Instant::now() + l),
+                app,
+                scopes,
+                // Lifetimes are bounded by the configuration's validation; an instant past the
+                // clock's range would be a token that never expires.
+                expires: lifetime.and_then(|l| Instant::now().checked_add(l)),
             },
         );
         token
     }
 
-    /// The user an access token grants, if it is valid now.
-    pub(crate) fn authenticate(&self, token: &str) -> Option<usize> {
+    /// The grant of an access token, if it is valid now.
+    pub(crate) fn authenticate(&self, token: &str) -> Option<AccessGrant> {
         let tokens = lock(&self.tokens);
         let grant = tokens.access.get(token)?;
         if grant.expires.is_some_and(|e| Instant::now() >= e) {
             return None;
         }
-        (grant.user < self.users.len()).then_some(grant.user)
+        (grant.user < self.users.len()).then(|| grant.clone())
+    }
+
+    /// The index of the application with this client id.
+    pub(crate) fn application(&self, client_id: &str) -> Option<usize> {
+        self.config.applications.iter().position(|a| a.client_id == client_id)
     }
 }
 
@@ -230,6 +320,22 @@ pub(crate) fn ready_token(seed: u64, user: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ring_keeps_the_last_items_and_updates_held_ones_by_sequence() {
+        let mut ring = Ring::new(3);
+        let seqs: Vec<u64> = (0..5).map(|i| ring.push(i)).collect();
+        assert_eq!(seqs, [0, 1, 2, 3, 4]);
+        assert_eq!(ring.items().copied().collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(ring.total(), 5);
+        assert!(ring.get_mut(1).is_none(), "forgotten");
+        *ring.get_mut(3).expect("held") = 30;
+        assert_eq!(ring.items().copied().collect::<Vec<_>>(), [2, 30, 4]);
+        let mut none = Ring::new(0);
+        assert_eq!(none.push(1), 0);
+        assert_eq!(none.items().count(), 0);
+        assert_eq!(none.total(), 1);
+    }
 
     #[test]
     fn limiter_counts_per_key_over_a_rolling_window() {

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use hmac::{Hmac, Mac};
 use oura_api_sys::open_enums::{ExtApiV2DataType, WebhookOperation};
 use oura_api_sys::types;
@@ -25,6 +25,8 @@ use crate::state::{State, epoch_secs, lock};
 /// A webhook subscription.
 #[derive(Clone, Debug)]
 pub(crate) struct Subscription {
+    /// The application that created it (index in the configuration).
+    pub app: usize,
     pub id: String,
     pub callback_url: String,
     pub verification_token: String,
@@ -39,16 +41,19 @@ impl Subscription {
             callback_url: self.callback_url.clone(),
             data_type: self.data_type.clone(),
             event_type: self.event_type.clone(),
-            expiration_time: self.expiration.fixed_offset(),
+            // Whole seconds, as the live API sends them; the subscription itself lives until
+            // its exact expiration.
+            expiration_time: self.expiration.trunc_subsecs(0).fixed_offset(),
             id: self.id.clone(),
         }
     }
 }
 
-fn authorized(state: &State, headers: &HeaderMap) -> bool {
+/// The application whose credentials the request carries.
+fn authorized(state: &State, headers: &HeaderMap) -> Option<usize> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    header("x-client-id") == Some(state.config.client_id.as_str())
-        && header("x-client-secret") == Some(state.config.client_secret.as_str())
+    let app = state.application(header("x-client-id")?)?;
+    (header("x-client-secret") == Some(state.config.applications[app].client_secret.as_str())).then_some(app)
 }
 
 /// Missing or wrong client credentials: 403, the only refusal the spec documents for these
@@ -57,13 +62,22 @@ fn unauthorized() -> Response {
     detail(StatusCode::FORBIDDEN, "Forbidden")
 }
 
+/// `GET` of an unknown subscription id: 403, as recorded from the live API.
 fn forbidden() -> Response {
     detail(StatusCode::FORBIDDEN, "Forbidden")
 }
 
+/// `PUT` or renew of an unknown subscription id: 404, as recorded from the live API.
+fn subscription_not_found(id: &str) -> Response {
+    detail(StatusCode::NOT_FOUND, &format!("Subscription with id {id} not found."))
+}
+
+/// Now plus the subscription lifetime (the configuration bounds the lifetime, so the sum
+/// cannot overflow).
 fn expiration(state: &State) -> DateTime<Utc> {
     let lifetime = chrono::Duration::from_std(state.config.webhook_lifetime).unwrap_or(chrono::Duration::days(90));
-    Utc::now() + lifetime
+    let now = Utc::now();
+    now.checked_add_signed(lifetime).unwrap_or(now)
 }
 
 /// Whether the emulator may call `url`: loopback hosts only, unless configured otherwise.
@@ -125,7 +139,19 @@ async fn verify_callback(state: &State, callback_url: &str, verification_token: 
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::body(&[], "json_invalid", format!("Invalid request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        let text = e.to_string();
+        // A missing field is answered as recorded from the live API:
+        // `{"type": "string_type", "loc": ["body", field], "msg": "<field> is required"}`.
+        match text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(field, _)| field)
+        {
+            Some(field) => ApiError::body(&[field], "string_type", format!("{field} is required")),
+            None => ApiError::body(&[], "json_invalid", format!("Invalid request body: {text}")),
+        }
+    })
 }
 
 fn known_types(event_type: Option<&WebhookOperation>, data_type: Option<&ExtApiV2DataType>) -> Result<(), ApiError> {
@@ -140,24 +166,29 @@ fn known_types(event_type: Option<&WebhookOperation>, data_type: Option<&ExtApiV
 
 /// `GET /v2/webhook/subscription`
 pub(crate) async fn list(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
-    let models: Vec<_> = lock(&state.subscriptions).iter().map(Subscription::model).collect();
+    };
+    let models: Vec<_> = lock(&state.subscriptions)
+        .iter()
+        .filter(|s| s.app == app)
+        .map(Subscription::model)
+        .collect();
     (StatusCode::OK, Json(models)).into_response()
 }
 
 /// `POST /v2/webhook/subscription`
 pub(crate) async fn create(AxState(state): AxState<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     let result = async {
         let request: types::CreateWebhookSubscriptionRequest = parse_body(&body)?;
         known_types(Some(&request.event_type), Some(&request.data_type))?;
         verify_callback(&state, &request.callback_url, &request.verification_token).await?;
         let n = state.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let subscription = Subscription {
+            app,
             id: uuid(&[state.config.seed, 0x7375_6273, n]),
             callback_url: request.callback_url,
             verification_token: request.verification_token,
@@ -176,8 +207,12 @@ pub(crate) async fn create(AxState(state): AxState<Arc<State>>, headers: HeaderM
     }
 }
 
-fn find(state: &State, id: &str) -> Option<Subscription> {
-    lock(&state.subscriptions).iter().find(|s| s.id == id).cloned()
+/// A subscription of `app` (another application's ids are unknown to it).
+fn find(state: &State, app: usize, id: &str) -> Option<Subscription> {
+    lock(&state.subscriptions)
+        .iter()
+        .find(|s| s.app == app && s.id == id)
+        .cloned()
 }
 
 /// `GET /v2/webhook/subscription/{id}`
@@ -186,10 +221,10 @@ pub(crate) async fn get_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
-    match find(&state, &id) {
+    };
+    match find(&state, app, &id) {
         Some(subscription) => (StatusCode::OK, Json(subscription.model())).into_response(),
         None => forbidden(),
     }
@@ -202,15 +237,21 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
+    };
+    // The body is validated before the id is looked up, as the live API does.
+    let request: types::UpdateWebhookSubscriptionRequest = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(error) = known_types(request.event_type.as_ref(), request.data_type.as_ref()) {
+        return error.into_response();
     }
-    let Some(mut subscription) = find(&state, &id) else {
-        return forbidden();
+    let Some(mut subscription) = find(&state, app, &id) else {
+        return subscription_not_found(&id);
     };
     let result = async {
-        let request: types::UpdateWebhookSubscriptionRequest = parse_body(&body)?;
-        known_types(request.event_type.as_ref(), request.data_type.as_ref())?;
         if let Some(url) = request.callback_url.filter(|u| *u != subscription.callback_url) {
             verify_callback(&state, &url, &request.verification_token).await?;
             subscription.callback_url = url;
@@ -229,27 +270,27 @@ pub(crate) async fn update(
         return error.into_response();
     }
     let mut subscriptions = lock(&state.subscriptions);
-    match subscriptions.iter_mut().find(|s| s.id == id) {
+    match subscriptions.iter_mut().find(|s| s.app == app && s.id == id) {
         Some(stored) => {
             *stored = subscription.clone();
             (StatusCode::OK, Json(subscription.model())).into_response()
         }
-        None => forbidden(),
+        None => subscription_not_found(&id),
     }
 }
 
 /// `PUT /v2/webhook/subscription/renew/{id}`
 pub(crate) async fn renew(AxState(state): AxState<Arc<State>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     let mut subscriptions = lock(&state.subscriptions);
-    match subscriptions.iter_mut().find(|s| s.id == id) {
+    match subscriptions.iter_mut().find(|s| s.app == app && s.id == id) {
         Some(subscription) => {
             subscription.expiration = expiration(&state);
             (StatusCode::OK, Json(subscription.model())).into_response()
         }
-        None => forbidden(),
+        None => subscription_not_found(&id),
     }
 }
 
@@ -259,16 +300,17 @@ pub(crate) async fn delete(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !authorized(&state, &headers) {
+    let Some(app) = authorized(&state, &headers) else {
         return unauthorized();
-    }
+    };
     let mut subscriptions = lock(&state.subscriptions);
     let before = subscriptions.len();
-    subscriptions.retain(|s| s.id != id);
+    subscriptions.retain(|s| s.app != app || s.id != id);
     if subscriptions.len() < before {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        forbidden()
+        // The live API's words for an unknown id on DELETE.
+        detail(StatusCode::NOT_FOUND, &format!("No webhook id {id} found."))
     }
 }
 
@@ -321,7 +363,8 @@ async fn deliver_one(state: &State, subscription: &Subscription, body: String) {
     let mut delay = state.config.webhook_retry_delay;
     for attempt in 1..=state.config.webhook_retries + 1 {
         let timestamp = epoch_secs().to_string();
-        let signature = sign(&state.config.client_secret, &timestamp, body.as_bytes());
+        let secret = &state.config.applications[subscription.app].client_secret;
+        let signature = sign(secret, &timestamp, body.as_bytes());
         let result = state
             .http
             .post(&subscription.callback_url)

@@ -21,11 +21,22 @@ async fn binary_prints_base_url_and_token_then_serves() {
             "100/60",
             "--fault-rate",
             "0",
+            "--today",
+            "2025-06-30",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("binary starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut stderr = BufReader::new(stderr).lines();
+    let summary = stderr.next().expect("summary").expect("utf-8");
+    assert!(
+        summary.contains("to 2025-06-30"),
+        "--today pins the last day: {summary}"
+    );
+    // Keep reading, so the binary's later lines never meet a closed pipe.
+    std::thread::spawn(move || stderr.for_each(drop));
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let base_url = lines.next().expect("line 1").expect("utf-8");
@@ -49,6 +60,7 @@ async fn binary_prints_base_url_and_token_then_serves() {
 
     // Same seed, same token as the library gives.
     let emulator = oura_emulator::EmulatorConfig::new()
+        .today(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).expect("date"))
         .seed(4)
         .users(3)
         .start()
@@ -58,4 +70,25 @@ async fn binary_prints_base_url_and_token_then_serves() {
 
     child.kill().expect("kill");
     child.wait().expect("wait");
+}
+
+#[test]
+fn settings_it_cannot_honour_stop_it_with_one_clear_line() {
+    for (flag, value, words) in [
+        ("--token-lifetime", "18446744073709551615", "the token lifetime of"),
+        ("--rate-limit", "10/100000000000", "the rate limit window"),
+        ("--today", "2025-02-30", "--today"),
+        ("--scopes", "daily,everything", "unknown scope \"everything\""),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_oura-emulator"))
+            .args(["--port", "0", flag, value])
+            .stdin(Stdio::null())
+            .output()
+            .expect("binary runs");
+        assert!(!output.status.success(), "{flag} {value} is refused");
+        assert!(output.stdout.is_empty(), "{flag} {value}: nothing served");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(words), "{flag} {value}: {stderr}");
+        assert!(stderr.lines().count() <= 2, "{flag} {value}: one clear line: {stderr}");
+    }
 }

@@ -224,6 +224,7 @@ async fn tokens_expire_and_revoke() {
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
+            ("redirect_uri", REDIRECT),
             ("client_id", "my-app"),
             ("client_secret", "my-secret"),
         ],

@@ -134,6 +134,13 @@ async fn subscribe_verify_and_receive_a_signed_event() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Whole seconds, as the live API sends them (recorded: "2024-08-24T14:15:22Z").
+    let raw: serde_json::Value = serde_json::from_str(&created).expect("JSON");
+    let expiration = raw["expiration_time"].as_str().expect("expiration_time");
+    assert!(
+        !expiration.contains('.') && expiration.len() <= "2024-08-24T14:15:22+00:00".len(),
+        "{expiration}"
+    );
     let created: types::WebhookSubscriptionModel = serde_json::from_str(&created).expect("model");
     assert_eq!(created.callback_url, url);
     assert!(created.expiration_time > chrono::Utc::now() + chrono::Duration::days(80));
@@ -229,11 +236,14 @@ async fn subscribe_verify_and_receive_a_signed_event() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = call(&emulator, reqwest::Method::DELETE, &path, None, "hook-secret").await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
-        let (status, body) = call(&emulator, method, &path, None, "hook-secret").await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(body, r#"{"detail":"Forbidden"}"#);
-    }
+    // A deleted (unknown) id is answered as the live API answers one: 403 on GET, 404 on DELETE.
+    let (status, body) = call(&emulator, reqwest::Method::GET, &path, None, "hook-secret").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body, r#"{"detail":"Forbidden"}"#);
+    let (status, body) = call(&emulator, reqwest::Method::DELETE, &path, None, "hook-secret").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let id = path.rsplit('/').next().expect("id");
+    assert_eq!(body, format!(r#"{{"detail":"No webhook id {id} found."}}"#));
 }
 
 #[tokio::test]
