@@ -405,6 +405,8 @@ async def credential_checks(oura, reference, work):
         equal(sorted(status["scopes"]), ["daily", "personal"], "scopes")
         answer = await call_ok(session, "get_daily_sleep", {})
         equal(answer["range"]["end"], TODAY, "read with the new login")
+        # A collection whose scope was not granted: a readable error result.
+        await call_error(session, "get_heartrate", {}, "403", "scope", "oura login", "`authorize` tool asking for that scope")
         check(os.path.exists(os.path.join(config, "tokens.json")), "tokens saved")
     with open(os.path.join(config, "tokens.json")) as f:
         saved = json.load(f)
@@ -413,7 +415,7 @@ async def credential_checks(oura, reference, work):
             text = f.read()
         for secret in (saved.get("access_token"), saved.get("refresh_token"), CLIENT_SECRET):
             check(not secret or secret not in text, f"a secret appears in {path}")
-    yield "authorize: URL returned at once, login completed in the background, then used"
+    yield "authorize: URL returned at once, login completed in the background, then used; a scope not granted is an error result"
     yield f"stdout carried only protocol ({only_protocol(trace)} messages)"
 
 

@@ -220,12 +220,15 @@ struct AuthorizeArgs {
     scopes: Vec<String>,
 }
 
-/// A command failure as a tool message: a login problem also points at `authorize`.
+/// A command failure as a tool message: a login or scope problem also points at `authorize`.
 fn failure_text(failure: Failure) -> String {
-    if failure.code == code::AUTH {
-        format!("{} (or call the `authorize` tool)", failure.message)
-    } else {
-        failure.message
+    match failure.code {
+        code::AUTH => format!("{} (or call the `authorize` tool)", failure.message),
+        code::FORBIDDEN => format!(
+            "{} (or call the `authorize` tool asking for that scope)",
+            failure.message
+        ),
+        _ => failure.message,
     }
 }
 
@@ -339,6 +342,9 @@ mod tests {
             detail: None,
             trace_id: None,
         });
-        assert!(text.contains("scope"), "{text}");
+        assert!(
+            text.contains("scope") && text.ends_with("(or call the `authorize` tool asking for that scope)"),
+            "{text}"
+        );
     }
 }
