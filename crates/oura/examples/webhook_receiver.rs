@@ -1,8 +1,12 @@
 //! An Oura webhook receiver.
 //!
-//! Serves `POST`/`GET /oura/webhook` on `PORT` (default 8080): answers Oura's verification
-//! challenges, rejects deliveries with a bad signature or timestamp with 401, and prints each
-//! verified event as one JSON line on stdout. Logs (refused deliveries among them) go to
+//! Serves `POST`/`GET /oura/webhook` on `PORT` (default 8080) of `HOST` (default `127.0.0.1`,
+//! this machine only; set `HOST=0.0.0.0` to listen on every interface, behind the TLS proxy
+//! that Oura's HTTPS callback reaches): answers Oura's verification challenges, rejects
+//! deliveries with a bad signature or timestamp with 401, answers a delivery it already
+//! accepted with 200 without printing it again, and prints each verified event as one JSON line
+//! on stdout. Clients that do not send their headers within 10 s, or their body within 10 s
+//! after them, are disconnected. Logs (refused deliveries among them) go to
 //! stderr, at `info` unless `RUST_LOG` says otherwise.
 //!
 //! ```sh
@@ -15,7 +19,7 @@
 
 use std::io::Write as _;
 
-use oura::webhooks::{Receiver, WebhookEvent, router};
+use oura::webhooks::{DEFAULT_HEADER_TIMEOUT, Receiver, WebhookEvent, router, serve};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,11 +39,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|err| format!("PORT must be a port number, not {port:?}: {err}"))?,
         _ => 8080,
     };
+    let host = match std::env::var("HOST") {
+        Ok(host) if !host.trim().is_empty() => host
+            .trim()
+            .parse::<std::net::IpAddr>()
+            .map_err(|err| format!("HOST must be an IP address, not {host:?}: {err}"))?,
+        _ => std::net::IpAddr::from([127, 0, 0, 1]),
+    };
 
     let app = router("/oura/webhook", receiver, print_event);
-    let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
+    let listener = tokio::net::TcpListener::bind((host, port)).await?;
     eprintln!("listening on http://{}/oura/webhook", listener.local_addr()?);
-    axum::serve(listener, app).await?;
+    serve(listener, app, DEFAULT_HEADER_TIMEOUT).await?;
     Ok(())
 }
 

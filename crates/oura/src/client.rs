@@ -12,11 +12,19 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use crate::error::{Error, RateLimit, Result};
+use crate::ratelimit::{self, RateLimiter};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
 /// Oura's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.ouraring.com";
+
+/// The largest response body a client reads unless told otherwise: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// The most pages one range is fetched in unless told otherwise (per window of a time series
+/// range, and per whole range of the others).
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// The User-Agent this crate sends, after the application's own name if it gave one.
 pub const DEFAULT_USER_AGENT: &str = concat!("oura-ring/", env!("CARGO_PKG_VERSION"));
@@ -72,6 +80,9 @@ struct Inner {
     timeout: Option<Duration>,
     retry: RetryPolicy,
     last_rate_limit: Mutex<Option<RateLimit>>,
+    limiters: Vec<RateLimiter>,
+    max_response_size: u64,
+    max_pages: usize,
 }
 
 impl fmt::Debug for Client {
@@ -82,6 +93,9 @@ impl fmt::Debug for Client {
             .field("sandbox", &self.inner.sandbox)
             .field("user_agent", &self.inner.user_agent)
             .field("retry", &self.inner.retry)
+            .field("rate_limiters", &self.inner.limiters)
+            .field("max_response_size", &self.inner.max_response_size)
+            .field("max_pages", &self.inner.max_pages)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +113,9 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     http: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
+    limiters: Vec<RateLimiter>,
+    max_response_size: Option<u64>,
+    max_pages: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -158,6 +175,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Paces every attempt of this client (retries and the token refreshes it starts included)
+    /// within `limiter`'s budget. Give the same limiter to every client that spends one budget
+    /// (all clients of an application; all clients of a token); call this again to add another
+    /// budget (a request then takes a slot of each). See [`RateLimiter`].
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiters.push(limiter);
+        self
+    }
+
+    /// The largest response body read, in bytes (default [`DEFAULT_MAX_RESPONSE_SIZE`]); a larger
+    /// one fails with [`Error::ResponseTooLarge`] as soon as the limit is passed, without reading
+    /// the rest. Counted after decompression.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
+    /// The most pages one range is fetched in (default [`DEFAULT_MAX_PAGES`]): a server that keeps
+    /// sending new page tokens ends the listing with [`Error::TooManyPages`] instead of looping.
+    /// For time series it counts per window of [`DateTimeRange::MAX_WINDOW`](crate::DateTimeRange::MAX_WINDOW).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = Some(pages);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
         let auth = match (self.token_source, self.token, self.sandbox) {
@@ -205,9 +247,62 @@ impl ClientBuilder {
                 timeout: per_request_timeout,
                 retry: self.retry.unwrap_or_default(),
                 last_rate_limit: Mutex::new(None),
+                limiters: self.limiters,
+                max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+                max_pages: self.max_pages.unwrap_or(DEFAULT_MAX_PAGES).max(1),
             }),
         })
     }
+}
+
+/// Checks an id that becomes one path segment, and percent-encodes it: empty ids, `.` and `..`
+/// (dot segments, which would change the route) and ids with control characters are
+/// [`Error::InvalidInput`], naming `what` the id is.
+pub(crate) fn id_segment(what: &str, id: &str) -> Result<String> {
+    if id.trim().is_empty() {
+        return Err(Error::InvalidInput(format!("{what} cannot be empty")));
+    }
+    if id == "." || id == ".." {
+        return Err(Error::InvalidInput(format!("{what} cannot be {id:?}")));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "{what} {id:?} contains a control character"
+        )));
+    }
+    Ok(encode_path_segment(id))
+}
+
+/// Refuses a request path with an empty, dot or control-character segment: the last line of
+/// defence for ids that reached a path without [`id_segment`].
+fn check_path(path: &str) -> Result<()> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(Error::InvalidInput(format!(
+            "the request path {path:?} does not start with '/'"
+        )));
+    };
+    for segment in rest.split('/') {
+        let encoded_control = segment.as_bytes().windows(3).any(|w| {
+            w[0] == b'%'
+                && matches!(
+                    (w[1].to_ascii_uppercase(), w[2].to_ascii_uppercase()),
+                    (b'0' | b'1', b'0'..=b'9' | b'A'..=b'F') | (b'7', b'F')
+                )
+        });
+        if segment.is_empty()
+            || segment == "."
+            || segment == ".."
+            || segment.eq_ignore_ascii_case("%2e")
+            || segment.eq_ignore_ascii_case("%2e%2e")
+            || segment.chars().any(char::is_control)
+            || encoded_control
+        {
+            return Err(Error::InvalidInput(format!(
+                "the request path {path:?} has an empty, dot or control-character segment (an invalid id?)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -360,20 +455,51 @@ impl Client {
         }
     }
 
+    /// The most pages one range is fetched in.
+    pub(crate) fn max_pages(&self) -> usize {
+        self.inner.max_pages
+    }
+
+    /// The rate limiters this client spends.
+    pub fn rate_limiters(&self) -> &[RateLimiter] {
+        &self.inner.limiters
+    }
+
+    /// Waits for a slot of every budget, not before `not_before`: the one wait of an attempt.
+    async fn pace(&self, not_before: Option<tokio::time::Instant>) -> Option<ratelimit::Permit> {
+        if self.inner.limiters.is_empty() {
+            ratelimit::wait_until(not_before).await;
+            None
+        } else {
+            Some(ratelimit::acquire(&self.inner.limiters, not_before).await)
+        }
+    }
+
     /// Sends a request with retries; returns the successful response or the mapped error.
+    ///
+    /// Every attempt waits once, for the later of the retry backoff and the rate budget's next
+    /// slot; a token refresh this method starts takes a slot as well.
     pub(crate) async fn execute(&self, request: &ApiRequest<'_>) -> Result<ApiResponse> {
+        check_path(&request.path)?;
         let idempotent = request.method != Method::POST;
         let mut token = self.current_token(request.auth).await?;
         let mut refreshed = false;
         let mut attempt = 1;
+        let mut not_before = None;
         loop {
+            let permit = self.pace(not_before.take()).await;
             let result = self.attempt(request, token.as_ref(), attempt).await;
+            drop(permit);
             match result {
                 Ok(response) => return Ok(response),
                 Err(Error::Unauthorized { .. }) if !refreshed && self.can_refresh(request.auth) => {
-                    // One refresh per request on 401; it does not count as a retry.
+                    // One refresh per request on 401; it does not count as a retry, but it is a
+                    // request to Oura and spends the budget.
                     refreshed = true;
-                    token = Some(self.refresh_token(token.as_ref()).await?);
+                    let permit = self.pace(None).await;
+                    let fresh = self.refresh_token(token.as_ref()).await;
+                    drop(permit);
+                    token = Some(fresh?);
                 }
                 Err(err) => {
                     let delay = if idempotent {
@@ -383,7 +509,8 @@ impl Client {
                     };
                     let Some(delay) = delay else { return Err(err) };
                     tracing::debug!(route = request.route, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
-                    tokio::time::sleep(delay).await;
+                    let now = tokio::time::Instant::now();
+                    not_before = Some(now.checked_add(delay).unwrap_or(now));
                     attempt += 1;
                 }
             }
@@ -473,23 +600,22 @@ impl Client {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
-        let response = builder
+        let mut response = builder
             .send()
             .await
             .map_err(|err| Error::Transport(err.without_url()))?;
         let status = response.status();
-        let mut response = response;
         let headers = std::mem::take(response.headers_mut());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| Error::Transport(err.without_url()))?;
         let rate_limit = Some(RateLimit::from_headers(&headers)).filter(|r| !r.is_empty());
+        for limiter in &self.inner.limiters {
+            limiter.observe(status, &headers, rate_limit.as_ref());
+        }
         if let Some(rate_limit) = &rate_limit
             && let Ok(mut last) = self.inner.last_rate_limit.lock()
         {
             *last = Some(rate_limit.clone());
         }
+        let body = read_body(response, self.inner.max_response_size).await?;
         if status.is_success() {
             Ok(ApiResponse {
                 status,
@@ -501,6 +627,28 @@ impl Client {
             Err(Error::from_response(status, &headers, &body))
         }
     }
+}
+
+/// Reads a body of at most `limit` bytes, chunk by chunk: a larger one fails as soon as the
+/// limit is passed (at once when `Content-Length` already says so), never buffered whole.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Bytes> {
+    let too_large = || Error::ResponseTooLarge { limit };
+    if response.content_length().is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let capacity = response.content_length().unwrap_or(0).min(limit).min(1 << 20);
+    let mut body = bytes::BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|err| Error::Transport(err.without_url()))?
+    {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 #[cfg(test)]

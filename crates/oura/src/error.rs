@@ -125,6 +125,38 @@ pub enum Error {
     #[error("authentication failed: {0}")]
     Auth(String),
 
+    /// A response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size)); the rest
+    /// was not read.
+    #[error("the response is larger than the limit of {limit} bytes (see ClientBuilder::max_response_size)")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// A range took more pages than the client's limit
+    /// ([`ClientBuilder::max_pages`](crate::ClientBuilder::max_pages)): the server kept sending
+    /// page tokens. The listing stops instead of going on without end.
+    #[error("{route}: more than {limit} pages for one range; stopping (see ClientBuilder::max_pages)")]
+    TooManyPages {
+        /// The route listed.
+        route: String,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// An OAuth token, refresh or revocation request was answered with a redirect. These
+    /// requests carry secrets and never follow redirects.
+    #[error("the OAuth {endpoint} endpoint answered {status} with a redirect{}; secrets are never re-sent to another URL", location_suffix(.location))]
+    Redirected {
+        /// Which endpoint: `token` or `revoke`.
+        endpoint: &'static str,
+        /// The 3xx status.
+        status: StatusCode,
+        /// The origin (scheme, host, port) of the redirect's target, when it had one.
+        location: Option<String>,
+    },
+
     /// Oura sent the same `next_token` twice; the stream stops instead of looping.
     #[error("Oura repeated the pagination token {token:?}; stopping instead of looping")]
     RepeatedPageToken {
@@ -237,6 +269,10 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         out.push('…');
     }
     out
+}
+
+fn location_suffix(location: &Option<String>) -> String {
+    location.as_deref().map(|l| format!(" to {l}")).unwrap_or_default()
 }
 
 fn detail_suffix(detail: &Option<String>) -> String {
@@ -363,6 +399,18 @@ impl RateLimit {
                 .and_then(|secs| DateTime::from_timestamp(secs, 0)),
             tier: header_str(headers, "x-ratelimit-tier").map(str::to_owned),
         }
+    }
+
+    /// How long to wait before the next request as of `now`: `Retry-After`, else the time until
+    /// `X-RateLimit-Reset`; cut to `max` (a huge `Retry-After` or a reset far ahead never
+    /// overflows, and never waits longer). `None` when neither header was sent.
+    pub fn wait_at(&self, now: DateTime<Utc>, max: Duration) -> Option<Duration> {
+        let wait = match (self.retry_after, self.reset) {
+            (Some(after), _) => after,
+            (None, Some(reset)) => reset.signed_duration_since(now).to_std().unwrap_or(Duration::ZERO),
+            (None, None) => return None,
+        };
+        Some(wait.min(max))
     }
 
     /// Whether no rate-limit header was present.

@@ -10,12 +10,16 @@ pub mod models;
 pub mod oauth;
 mod paginate;
 mod range;
+mod ratelimit;
 mod retry;
 mod secret;
 pub mod webhooks;
 
 pub use by_route::{AnyRange, collection, list_by_route, pages_by_route, pages_with_fields, position_of};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, TokenSource};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_USER_AGENT,
+    TokenSource,
+};
 pub use collections::{
     COLLECTIONS, Collection, CollectionVisitor, Document, DocumentStream, Documents, Fields, ROUTES, SingleDocument,
     TimeSeries, visit_collections,
@@ -25,6 +29,7 @@ pub use error::{Error, ErrorDetail, RateLimit, Result, SNIPPET_LEN};
 pub use oura_api_sys::catalog::{Field, FieldType, Key, Param};
 pub use paginate::Page;
 pub use range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery, parse_date};
+pub use ratelimit::{DEFAULT_MAX_WAIT, Permit, RateLimiter, RateLimiterStats};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

@@ -41,6 +41,8 @@ struct State<T> {
     windows: VecDeque<Window>,
     token: Option<String>,
     seen: HashSet<String>,
+    /// Pages fetched in the current window.
+    pages: usize,
     locate: Locate<T>,
 }
 
@@ -64,6 +66,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
         windows: windows.into(),
         token: None,
         seen: HashSet::new(),
+        pages: 0,
         locate,
     };
     stream::try_unfold(state, |mut state| async move {
@@ -71,6 +74,14 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
             return Ok(None);
         };
         let keep = window.keep;
+        let limit = state.client.max_pages();
+        if state.pages >= limit {
+            return Err(Error::TooManyPages {
+                route: state.route.to_owned(),
+                limit,
+            });
+        }
+        state.pages += 1;
         let mut request = ApiRequest::get(state.path.clone(), state.route);
         request.query = window.query.iter().chain(&state.extra).cloned().collect();
         if let Some(token) = &state.token {
@@ -89,6 +100,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
                 state.windows.pop_front();
                 state.token = None;
                 state.seen.clear();
+                state.pages = 0;
             }
         }
         let mut data = wire.data;

@@ -1,8 +1,24 @@
 //! What to ask for: inclusive day ranges, date-time ranges split into 30-day windows.
 
-use chrono::{DateTime, Duration, FixedOffset, Local, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike as _, Days, Duration, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::error::{Error, Result};
+
+/// The years a range may span: Oura's dates have four-digit years. Outside them a range is
+/// [`Error::InvalidInput`] (rather than a panic in date arithmetic, or millions of windows).
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+fn check_day(what: &str, day: NaiveDate) -> Result<()> {
+    if YEARS.contains(&day.year()) {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "the range's {what} ({day}) is outside the years {}..={} that Oura's dates can express",
+            YEARS.start(),
+            YEARS.end()
+        )))
+    }
+}
 
 /// Days, both ends inclusive, for the day collections (`daily_sleep`, `sleep`, `workout`, ...).
 ///
@@ -17,8 +33,11 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    /// `start..=end`; an error when `start` is after `end`.
+    /// `start..=end`; an error when `start` is after `end`, or either is outside the years
+    /// 1 to 9999.
     pub fn new(start: NaiveDate, end: NaiveDate) -> Result<Self> {
+        check_day("start", start)?;
+        check_day("end", end)?;
         if start > end {
             return Err(Error::InvalidInput(format!(
                 "the range starts ({start}) after it ends ({end})"
@@ -35,7 +54,9 @@ impl DateRange {
     /// The last `days` days, today (local time) included.
     pub fn last_days(days: u32) -> Self {
         let end = Local::now().date_naive();
-        let start = end - Duration::days(i64::from(days.max(1)) - 1);
+        let start = end
+            .checked_sub_days(Days::new(u64::from(days.max(1)) - 1))
+            .unwrap_or(NaiveDate::MIN);
         DateRange { start, end }
     }
 
@@ -78,8 +99,11 @@ impl DateTimeRange {
     /// The longest window asked for in one request.
     pub const MAX_WINDOW: Duration = Duration::days(30);
 
-    /// `start..=end`; an error when `start` is after `end`.
+    /// `start..=end`; an error when `start` is after `end`, or either is outside the years
+    /// 1 to 9999 (in UTC).
     pub fn new(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Result<Self> {
+        check_day("start", start.naive_utc().date())?;
+        check_day("end", end.naive_utc().date())?;
         if start > end {
             return Err(Error::InvalidInput(format!(
                 "the range starts ({}) after it ends ({})",
@@ -92,14 +116,40 @@ impl DateTimeRange {
 
     /// The whole of the given days, in the local time zone's current offset.
     pub fn days(range: DateRange) -> Self {
-        let offset = *Local::now().offset();
+        Self::days_in(range, *Local::now().offset())
+    }
+
+    /// The whole of the given days at a fixed UTC offset: from midnight of the first day to the
+    /// last second of the last one. At the ends of what `chrono` can represent the instants are
+    /// cut to its first and last, never a panic.
+    pub fn days_in(range: DateRange, offset: FixedOffset) -> Self {
         // Local midnight in a fixed offset: the UTC instant is the local time minus the offset.
-        let midnight = |day: NaiveDate| {
-            DateTime::<FixedOffset>::from_naive_utc_and_offset(day.and_time(NaiveTime::MIN) - offset, offset)
+        let midnight = |day: NaiveDate| -> NaiveDateTime {
+            let local = day.and_time(NaiveTime::MIN);
+            local
+                .checked_sub_offset(offset)
+                .unwrap_or(if offset.local_minus_utc() > 0 {
+                    NaiveDateTime::MIN
+                } else {
+                    NaiveDateTime::MAX
+                })
+        };
+        let at = |utc: NaiveDateTime| DateTime::<FixedOffset>::from_naive_utc_and_offset(utc, offset);
+        let start = midnight(range.start);
+        let end = match range.end.succ_opt() {
+            Some(next) => midnight(next)
+                .checked_sub_signed(Duration::seconds(1))
+                .unwrap_or(NaiveDateTime::MIN),
+            None => range
+                .end
+                .and_time(NaiveTime::MIN)
+                .checked_add_signed(Duration::seconds(86_399))
+                .and_then(|last| last.checked_sub_offset(offset))
+                .unwrap_or(NaiveDateTime::MAX),
         };
         DateTimeRange {
-            start: midnight(range.start),
-            end: midnight(range.end + Duration::days(1)) - Duration::seconds(1),
+            start: at(start),
+            end: at(end.max(start)),
         }
     }
 
@@ -134,17 +184,22 @@ impl DateTimeRange {
     /// `end_datetime` (Oura's end is exclusive). The last one ends a second after
     /// [`end`](Self::end), so a sample exactly at the end is included.
     pub fn windows(&self) -> Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
-        let stop = self.end + Duration::seconds(1);
+        // At the last instant chrono can represent there is no second after: the end is then
+        // the window's (exclusive) end, a second earlier than asked for; no panic.
+        let stop = self.end.checked_add_signed(Duration::seconds(1)).unwrap_or(self.end);
         let mut windows = Vec::new();
         let mut start = self.start;
         loop {
-            let end = start + Self::MAX_WINDOW;
-            if end >= stop {
-                windows.push((start, stop));
-                return windows;
+            match start.checked_add_signed(Self::MAX_WINDOW) {
+                Some(end) if end < stop => {
+                    windows.push((start, end));
+                    start = end;
+                }
+                _ => {
+                    windows.push((start, stop));
+                    return windows;
+                }
             }
-            windows.push((start, end));
-            start = end;
         }
     }
 }
@@ -208,7 +263,7 @@ pub trait RangeQuery: Clone + Send + Sync + 'static {
 }
 
 /// The default span of [`RangeQuery::from_bounds`] without a start: a week, like Oura's own.
-const DEFAULT_DAYS: i64 = 7;
+const DEFAULT_DAYS: u64 = 7;
 
 fn day_bounds(start: Option<&str>, end: Option<&str>) -> Result<DateRange> {
     let end = end
@@ -217,7 +272,9 @@ fn day_bounds(start: Option<&str>, end: Option<&str>) -> Result<DateRange> {
         .unwrap_or_else(|| Local::now().date_naive());
     let start = match start {
         Some(start) => parse_date(start)?,
-        None => end - Duration::days(DEFAULT_DAYS - 1),
+        None => end
+            .checked_sub_days(Days::new(DEFAULT_DAYS - 1))
+            .ok_or_else(|| Error::InvalidInput(format!("no week ends on {end}")))?,
     };
     DateRange::new(start, end)
 }
@@ -263,7 +320,10 @@ impl RangeQuery for DateTimeRange {
                 if let Some(end) = end.filter(|e| parse_date(e).is_err()) {
                     let end_at = DateTime::parse_from_rfc3339(end.trim())
                         .map_err(|err| Error::InvalidInput(format!("{end:?} is not a date-time: {err}")))?;
-                    return DateTimeRange::new(end_at - Duration::days(DEFAULT_DAYS), end_at);
+                    let start_at = end_at
+                        .checked_sub_days(Days::new(DEFAULT_DAYS))
+                        .ok_or_else(|| Error::InvalidInput(format!("no week ends at {end}")))?;
+                    return DateTimeRange::new(start_at, end_at);
                 }
                 Ok(DateTimeRange::days(day_bounds(None, end)?))
             }

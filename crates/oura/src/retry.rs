@@ -6,7 +6,8 @@ use crate::error::Error;
 
 /// The retry policy of a [`Client`](crate::Client).
 ///
-/// Only idempotent requests (GET, PUT, DELETE) are repeated. A 429 waits as `Retry-After` says,
+/// Only idempotent requests (GET, PUT, DELETE) are repeated. A 429 waits as `Retry-After` (or,
+/// without it, `X-RateLimit-Reset`) says,
 /// up to [`max_retry_after`](Self::max_retry_after) (a longer wait is returned to the caller as
 /// [`Error::RateLimited`] instead); 5xx answers and transport failures back off exponentially with
 /// full jitter. Other 4xx answers are never repeated.
@@ -56,7 +57,9 @@ impl RetryPolicy {
                 if !self.retry_rate_limited {
                     return None;
                 }
-                let wait = rate_limit.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                let wait = rate_limit
+                    .wait_at(chrono::Utc::now(), Duration::MAX)
+                    .unwrap_or_else(|| self.backoff(attempt));
                 (wait <= self.max_retry_after).then_some(wait)
             }
             Error::Server { .. } | Error::Transport(_) => Some(self.jittered(self.backoff(attempt))),

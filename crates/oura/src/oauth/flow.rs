@@ -172,8 +172,13 @@ pub struct OAuthClientBuilder {
 }
 
 impl OAuthClientBuilder {
-    /// Sends through this `reqwest::Client` (shared with the API client made by
-    /// [`OAuthClient::client`]).
+    /// Sends the API requests of the clients made by [`OAuthClient::client`] through this
+    /// `reqwest::Client`.
+    ///
+    /// Token, refresh and revocation requests never go through it: they carry the client
+    /// secret, codes and tokens, and must not follow redirects (a 3xx is
+    /// [`Error::Redirected`]), while `reqwest` sets its redirect policy per client. They use a
+    /// client of their own, made with redirects off.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -217,22 +222,25 @@ impl OAuthClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::InvalidInput(format!("invalid User-Agent: {user_agent:?}")))?;
-        let http = match self.http {
+        let token_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(Error::Transport)?;
+        let api_http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .build()
-                .map_err(Error::Transport)?,
+            None => token_http.clone(),
         };
         Ok(OAuthClient {
             inner: Arc::new(Inner {
                 config,
                 oauth,
-                adapter: HttpAdapter {
-                    http,
+                adapter: NoRedirects(HttpAdapter {
+                    http: token_http,
                     user_agent,
                     timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
-                },
+                }),
+                api_http,
                 application: self.application,
             }),
         })
@@ -284,7 +292,10 @@ pub struct OAuthClient {
 struct Inner {
     config: OAuthConfig,
     oauth: Oauth2Client,
-    adapter: HttpAdapter,
+    /// Token, refresh and revocation requests: redirects off.
+    adapter: NoRedirects,
+    /// The API clients made from this one.
+    api_http: reqwest::Client,
     application: Option<String>,
 }
 
@@ -292,8 +303,8 @@ impl fmt::Debug for OAuthClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuthClient")
             .field("config", &self.inner.config)
-            .field("user_agent", &self.inner.adapter.user_agent)
-            .field("timeout", &self.inner.adapter.timeout)
+            .field("user_agent", &self.inner.adapter.0.user_agent)
+            .field("timeout", &self.inner.adapter.0.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -469,7 +480,7 @@ impl OAuthClient {
                     form.push(("client_secret", secret.expose()));
                 }
                 let url = http_url("revoke", self.endpoints().revoke_url())?;
-                let adapter = &self.inner.adapter;
+                let adapter = &self.inner.adapter.0;
                 tracing::debug!("oura.oauth revocation request");
                 let response = adapter
                     .http
@@ -488,7 +499,7 @@ impl OAuthClient {
     async fn revoke_by_query(&self, access_token: &Secret) -> Result<()> {
         let mut url = http_url("revoke", self.endpoints().revoke_url())?;
         url.query_pairs_mut().append_pair("access_token", access_token.expose());
-        let adapter = &self.inner.adapter;
+        let adapter = &self.inner.adapter.0;
         let send = |method: reqwest::Method| {
             adapter
                 .http
@@ -530,7 +541,7 @@ impl OAuthClient {
 
     /// A builder for an API client sharing this client's HTTP client and application name.
     pub(crate) fn api_client_builder(&self) -> ClientBuilder {
-        let mut builder = Client::builder().http_client(self.inner.adapter.http.clone());
+        let mut builder = Client::builder().http_client(self.inner.api_http.clone());
         if let Some(app) = &self.inner.application {
             builder = builder.application(app.clone());
         }
@@ -565,7 +576,7 @@ impl OAuthClient {
     }
 
     /// Maps a failed token request: `invalid_grant` means the user must authorize again.
-    fn token_error(&self, err: RequestTokenError<reqwest::Error, BasicErrorResponse>) -> Error {
+    fn token_error(&self, err: RequestTokenError<TokenHttpError, BasicErrorResponse>) -> Error {
         match err {
             RequestTokenError::ServerResponse(response) => {
                 if response.error() == &BasicErrorResponseType::InvalidGrant {
@@ -580,7 +591,12 @@ impl OAuthClient {
                 };
                 Error::Auth(format!("the OAuth token endpoint answered {response}{hint}"))
             }
-            RequestTokenError::Request(err) => Error::Transport(err),
+            RequestTokenError::Request(TokenHttpError::Transport(err)) => Error::Transport(err),
+            RequestTokenError::Request(TokenHttpError::Redirect { status, location }) => Error::Redirected {
+                endpoint: "token",
+                status,
+                location,
+            },
             // The body may be a token response of an unexpected shape: quote only Oura's `detail`.
             RequestTokenError::Parse(err, body) => match ErrorDetail::parse(&body) {
                 detail @ (ErrorDetail::Message(_) | ErrorDetail::Validation(_)) => {
@@ -596,9 +612,58 @@ impl OAuthClient {
     }
 }
 
-/// A 2xx answer is success; anything else becomes the matching [`Error`].
+/// The token endpoint's HTTP client: refuses to take a redirect as an answer.
+#[derive(Debug, Clone)]
+struct NoRedirects(HttpAdapter);
+
+/// Why a token request got no usable answer.
+#[derive(Debug, thiserror::Error)]
+enum TokenHttpError {
+    #[error(transparent)]
+    Transport(reqwest::Error),
+    #[error("redirected ({status})")]
+    Redirect {
+        status: reqwest::StatusCode,
+        location: Option<String>,
+    },
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for NoRedirects {
+    type Error = TokenHttpError;
+    type Future = futures::future::BoxFuture<'c, Result<oauth2::HttpResponse, TokenHttpError>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let response = self.0.call(request).await.map_err(TokenHttpError::Transport)?;
+            if response.status().is_redirection() {
+                return Err(TokenHttpError::Redirect {
+                    status: response.status(),
+                    location: redirect_origin(response.headers()),
+                });
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// The origin a redirect points to (never its path or query, which may carry anything).
+fn redirect_origin(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let url = Url::parse(location).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
+/// A 2xx answer is success; a redirect is [`Error::Redirected`] (never followed); anything else
+/// becomes the matching [`Error`].
 async fn check_revocation(response: reqwest::Response) -> Result<()> {
     let status = response.status();
+    if status.is_redirection() {
+        return Err(Error::Redirected {
+            endpoint: "revoke",
+            status,
+            location: redirect_origin(response.headers()),
+        });
+    }
     let headers = response.headers().clone();
     let body = response
         .bytes()

@@ -5,7 +5,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::encode_path_segment;
+use crate::client::id_segment;
 use crate::client::{ApiRequest, Client};
 use crate::collections::SingleDocument;
 use crate::error::{Error, Result};
@@ -122,14 +122,8 @@ impl WebhookEvent {
                 "no collection route for data type {route:?}"
             )));
         }
-        if self.object_id.trim().is_empty() {
-            return Err(Error::InvalidInput("the event has no object_id".into()));
-        }
-        let path = format!(
-            "{}/{route}/{}",
-            client.collection_prefix(),
-            encode_path_segment(&self.object_id)
-        );
+        let id = id_segment("the event's object_id", &self.object_id)?;
+        let path = format!("{}/{route}/{id}", client.collection_prefix());
         match client.execute(&ApiRequest::get(path, route)).await {
             Ok(response) => response.json().map(EventDocument::Found),
             Err(Error::NotFound { .. }) => Ok(EventDocument::Deleted),

@@ -46,17 +46,16 @@ mod verify;
 
 pub use event::{EventDocument, WebhookEvent, data_type_route, parse_event};
 #[cfg(feature = "axum")]
-pub use router::{method_router, router};
+pub use router::{DEFAULT_HEADER_TIMEOUT, method_router, router, serve};
 pub use subscriptions::{
     DesiredSubscriptions, NewSubscription, PartialReconcile, ReconcileAction, ReconcileError, ReconcileFailure,
     ReconcilePlan, ReconcileReport, SubscriptionUpdate, Subscriptions,
 };
 pub use verify::{
-    ChallengeError, ChallengeQuery, DEFAULT_TOLERANCE, ReceiveError, Receiver, SIGNATURE_HEADER, SignatureError,
-    TIMESTAMP_HEADER, answer_challenge, sign, verify_signature,
+    ChallengeError, ChallengeQuery, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REPLAY_MEMORY, DEFAULT_TOLERANCE,
+    ReceiveError, Receiver, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, answer_challenge, sign,
+    verify_signature,
 };
 
 /// The (event type, data type) pair a subscription is for.
 pub type SubscriptionKey = (crate::models::WebhookOperation, crate::models::ExtApiV2DataType);
-
-use crate::client::encode_path_segment;

@@ -7,7 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 
-use super::{SubscriptionKey, encode_path_segment};
+use super::SubscriptionKey;
+use crate::client::id_segment;
 use crate::client::{ApiRequest, As, Client};
 use crate::error::{Error, Result};
 use crate::models::{ExtApiV2DataType, WebhookOperation, WebhookSubscription};
@@ -213,10 +214,7 @@ fn required_env(name: &str) -> Result<String> {
 }
 
 fn checked_id(id: &str) -> Result<String> {
-    if id.trim().is_empty() {
-        return Err(Error::InvalidInput("a subscription id cannot be empty".into()));
-    }
-    Ok(encode_path_segment(id))
+    id_segment("a subscription id", id)
 }
 
 /// A subscription to create: one (event type, data type) pair for one callback URL.

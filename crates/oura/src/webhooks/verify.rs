@@ -1,6 +1,8 @@
 //! Receiving: the verification challenge, delivery signatures, and both bundled in [`Receiver`].
 
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,8 +20,19 @@ pub const SIGNATURE_HEADER: &str = "x-oura-signature";
 /// The header carrying a delivery's timestamp (unix seconds, as text).
 pub const TIMESTAMP_HEADER: &str = "x-oura-timestamp";
 
+/// How long the router waits for a delivery's body once its headers arrived: 10 s (Oura wants
+/// an answer within 10 s anyway).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest delivery body the router reads: 64 KiB (an event is a few hundred bytes).
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
 /// How far a delivery's timestamp may be from the receiver's clock, either way: 5 minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// How many accepted deliveries a [`Receiver`] remembers to refuse replays, unless told
+/// otherwise.
+pub const DEFAULT_REPLAY_MEMORY: usize = 100_000;
 
 /// Timestamps at least this large are read as milliseconds: as seconds they would be past
 /// the year 5000, as milliseconds they are after March 1973.
@@ -326,6 +339,10 @@ pub enum ReceiveError {
     /// The signature is valid but the body is not an event this client can read: answer 400.
     #[error("the delivery is not a webhook event: {0}")]
     Event(#[source] Error),
+    /// This signed delivery was already accepted (a replay, or Oura repeating a delivery whose
+    /// answer it did not get): answer 200 and do nothing more.
+    #[error("the delivery was already accepted (same signature)")]
+    Replayed,
 }
 
 impl ReceiveError {
@@ -334,6 +351,7 @@ impl ReceiveError {
         match self {
             ReceiveError::Signature(_) => 401,
             ReceiveError::Event(_) => 400,
+            ReceiveError::Replayed => 200,
         }
     }
 }
@@ -354,11 +372,52 @@ impl ReceiveError {
 /// let event = receiver.receive(&headers, body).unwrap();
 /// assert_eq!(event.object_id, "s1");
 /// ```
+///
+/// [`receive`](Receiver::receive) accepts each signed delivery once: it remembers the
+/// signatures it accepted while their timestamps are inside the time window (a replay outside
+/// the window fails the timestamp check anyway), up to [`DEFAULT_REPLAY_MEMORY`] of them
+/// ([`replay_memory`](Receiver::replay_memory)); past that the oldest are forgotten first.
+/// Clones share the memory.
 #[derive(Clone, Debug)]
 pub struct Receiver {
     client_secret: Secret,
     verification_token: Secret,
     tolerance: Duration,
+    replays: Arc<Mutex<Replays>>,
+    body_timeout: Duration,
+    max_body: usize,
+}
+
+/// Signatures of accepted deliveries, by the delivery's timestamp.
+#[derive(Debug, Default)]
+struct Replays {
+    capacity: usize,
+    by_time: BTreeSet<(DateTime<Utc>, [u8; 32])>,
+    known: HashSet<[u8; 32]>,
+}
+
+impl Replays {
+    /// Records a delivery; `false` when it was already recorded.
+    fn remember(&mut self, signature: [u8; 32], sent_at: DateTime<Utc>, forget_before: DateTime<Utc>) -> bool {
+        // Deliveries sent before the window are refused by their timestamp anyway.
+        while let Some(first) = self.by_time.first().copied()
+            && first.0 < forget_before
+        {
+            self.by_time.pop_first();
+            self.known.remove(&first.1);
+        }
+        if self.known.contains(&signature) {
+            return false;
+        }
+        while self.by_time.len() >= self.capacity.max(1) {
+            if let Some(first) = self.by_time.pop_first() {
+                self.known.remove(&first.1);
+            }
+        }
+        self.known.insert(signature);
+        self.by_time.insert((sent_at, signature));
+        true
+    }
 }
 
 impl Receiver {
@@ -369,6 +428,12 @@ impl Receiver {
             client_secret: client_secret.into(),
             verification_token: verification_token.into(),
             tolerance: DEFAULT_TOLERANCE,
+            replays: Arc::new(Mutex::new(Replays {
+                capacity: DEFAULT_REPLAY_MEMORY,
+                ..Replays::default()
+            })),
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 
@@ -394,6 +459,37 @@ impl Receiver {
         self
     }
 
+    /// How many accepted deliveries to remember for refusing replays (default
+    /// [`DEFAULT_REPLAY_MEMORY`]; at least 1).
+    #[must_use]
+    pub fn replay_memory(self, deliveries: usize) -> Self {
+        if let Ok(mut replays) = self.replays.lock() {
+            replays.capacity = deliveries.max(1);
+        }
+        self
+    }
+
+    /// How long the router waits for a delivery's whole body once its headers arrived (default
+    /// [`DEFAULT_BODY_TIMEOUT`]); a slower body is answered 408 and its connection closed.
+    #[must_use]
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The largest delivery body the router reads (default [`DEFAULT_MAX_BODY`]); a larger one
+    /// is answered 413.
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The router's body time limit.
+    pub(crate) fn body_limits(&self) -> (Duration, usize) {
+        (self.body_timeout, self.max_body)
+    }
+
     /// Answers a verification call (see [`answer_challenge`]).
     pub fn answer_challenge(&self, query: &ChallengeQuery) -> Result<serde_json::Value, ChallengeError> {
         answer_challenge(query, &self.verification_token)
@@ -414,7 +510,8 @@ impl Receiver {
         verify_signature(&self.client_secret, signature, timestamp, body, now, self.tolerance)
     }
 
-    /// Verifies a delivery and parses its event.
+    /// Verifies a delivery and parses its event, once: a delivery already accepted is
+    /// [`ReceiveError::Replayed`].
     pub fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent, ReceiveError> {
         self.receive_at(headers, body, Utc::now())
     }
@@ -427,7 +524,20 @@ impl Receiver {
         now: DateTime<Utc>,
     ) -> Result<WebhookEvent, ReceiveError> {
         self.verify_at(headers, body, now)?;
-        parse_event(body).map_err(ReceiveError::Event)
+        let event = parse_event(body).map_err(ReceiveError::Event)?;
+        // Verified above, so both headers are present and well formed.
+        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        let signature = header(SIGNATURE_HEADER).map(decode_hex_signature);
+        let sent_at = header(TIMESTAMP_HEADER).map(parse_timestamp);
+        if let (Some(Ok(signature)), Some(Ok(sent_at))) = (signature, sent_at) {
+            let tolerance = chrono::TimeDelta::from_std(self.tolerance).unwrap_or(chrono::TimeDelta::MAX);
+            let forget_before = now.checked_sub_signed(tolerance).unwrap_or(DateTime::<Utc>::MIN_UTC);
+            let mut replays = self.replays.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !replays.remember(signature, sent_at, forget_before) {
+                return Err(ReceiveError::Replayed);
+            }
+        }
+        Ok(event)
     }
 }
 
