@@ -1,11 +1,18 @@
 //! Export benchmark: one year of every collection from the emulator with 25 ms of latency per
-//! request and Oura's default rate limit (5000 requests per 300 s), through the release `oura`
-//! binary. Prints, per concurrency, the wall time, the requests, the lower bound that latency
-//! and the rate limit impose for that many requests, and the binary's peak resident memory.
+//! request, through the release `oura` binary (the `oura-sync` pipeline), with the emulator's
+//! today and the export's end pinned to 2025-06-30.
+//!
+//! For each page-size setting (the emulator's default, 50 documents / 1000 samples per page,
+//! and Oura's realistic 2500 documents / 10000 samples) and each concurrency (4, 8, 16), prints
+//! the wall time, the requests, the longest chain of pages that must follow each other, the
+//! bound `max(longest chain, ceil(requests / concurrency)) x 25 ms` (or the rate limit's, if
+//! larger), the ratio of the wall time to it, the binary's peak resident memory, its CPU time
+//! per document, and that CPU time over the time this process takes to decode the same
+//! documents' bytes into the typed models.
 //!
 //! ```text
-//! cargo bench -p oura-cli --bench export            # concurrency 4, 8 (default), 16
-//! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 cargo bench -p oura-cli --bench export
+//! cargo bench -p oura-cli --bench export
+//! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 OURA_BENCH_PAGES=realistic cargo bench -p oura-cli --bench export
 //! ```
 //!
 //! Not a pass/fail test: it reports numbers.
@@ -15,11 +22,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
+use oura::Document;
 use oura_emulator::Emulator;
 
 const LATENCY: Duration = Duration::from_millis(25);
 const LIMIT: u64 = 5000;
 const WINDOW: Duration = Duration::from_secs(300);
+const TODAY: &str = "2025-06-30";
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -34,33 +44,59 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let today = chrono::Local::now().date_naive();
+    let pages: Vec<(&str, usize, usize)> = match std::env::var("OURA_BENCH_PAGES").as_deref() {
+        Ok("default") => vec![("default", 50, 1000)],
+        Ok("realistic") => vec![("realistic", 2500, 10_000)],
+        _ => vec![("default", 50, 1000), ("realistic", 2500, 10_000)],
+    };
+    let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").expect("date");
     let since = (today - chrono::Duration::days(364)).to_string();
     println!(
         "export of one year ({since} to {today}) of every collection, latency 25 ms, rate limit {LIMIT}/{} s",
         WINDOW.as_secs()
     );
     println!(
-        "{:>11} {:>9} {:>8} {:>8} {:>11} {:>7} {:>9} {:>9}",
-        "concurrency", "wall s", "requests", "longest", "bound s", "ratio", "peak MiB", "docs"
+        "{:>9} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8} {:>8}",
+        "pages",
+        "concurrency",
+        "wall s",
+        "requests",
+        "longest",
+        "bound s",
+        "ratio",
+        "peak MiB",
+        "docs",
+        "CPU us/d",
+        "vs typed"
     );
-    for &concurrency in &concurrencies {
-        for _ in 0..runs {
-            // A fresh emulator per run: its rate-limit window starts empty, like a first export.
-            let emulator = runtime.block_on(async {
-                Emulator::builder()
-                    .users(1)
-                    .history_days(400)
-                    .today(today)
-                    .latency(LATENCY)
-                    .start()
-                    .await
-                    .expect("emulator")
-            });
-            let out = tempfile::tempdir().expect("tempdir");
-            let config = tempfile::tempdir().expect("tempdir");
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_oura"));
-            cmd.args(["--base-url", &emulator.base_url(), "export", "--since", &since])
+    for &(label, page_size, series_page_size) in &pages {
+        for &concurrency in &concurrencies {
+            for _ in 0..runs {
+                // A fresh emulator per run: its rate-limit window starts empty, like a first export.
+                let emulator = runtime.block_on(async {
+                    Emulator::builder()
+                        .users(1)
+                        .history_days(400)
+                        .today(today)
+                        .page_size(page_size)
+                        .time_series_page_size(series_page_size)
+                        .latency(LATENCY)
+                        .start()
+                        .await
+                        .expect("emulator")
+                });
+                let out = tempfile::tempdir().expect("tempdir");
+                let config = tempfile::tempdir().expect("tempdir");
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_oura"));
+                cmd.args([
+                    "--base-url",
+                    &emulator.base_url(),
+                    "export",
+                    "--since",
+                    &since,
+                    "--until",
+                    TODAY,
+                ])
                 .args(["--concurrency", &concurrency.to_string(), "--out"])
                 .arg(out.path())
                 .env("OURA_TOKEN", emulator.token(0))
@@ -68,72 +104,97 @@ fn main() {
                 .env_remove("OURA_BASE_URL")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped());
-            let started = Instant::now();
-            let mut child = cmd.spawn().expect("spawn oura");
-            let pid = child.id();
-            let mut peak_kib = 0;
-            let status = loop {
-                if let Some(kib) = vm_hwm_kib(pid) {
-                    peak_kib = peak_kib.max(kib);
-                }
-                if let Some(status) = child.try_wait().expect("wait") {
-                    break status;
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            };
-            let wall = started.elapsed();
-            let stderr = child
-                .stderr
-                .take()
-                .map(std::io::read_to_string)
-                .and_then(Result::ok)
-                .unwrap_or_default();
-            assert!(status.success(), "export failed: {stderr}");
-
-            let requests: Vec<_> = emulator
-                .requests()
-                .into_iter()
-                .filter(|r| r.path.starts_with("/v2/"))
-                .collect();
-            assert!(
-                requests.iter().all(|r| r.status == Some(200)),
-                "every request answered 200"
-            );
-            // The longest chain of requests that must follow each other: the pages of one window
-            // (a day collection's whole range, or one 30-day window of a time series).
-            let mut chains: HashMap<(String, String), u64> = HashMap::new();
-            for request in &requests {
-                let window = request
-                    .query_param("start_date")
-                    .or_else(|| request.query_param("start_datetime"))
+                let cpu_before = children_cpu();
+                let started = Instant::now();
+                let mut child = cmd.spawn().expect("spawn oura");
+                let pid = child.id();
+                let mut peak_kib = 0;
+                let status = loop {
+                    if let Some(kib) = vm_hwm_kib(pid) {
+                        peak_kib = peak_kib.max(kib);
+                    }
+                    if let Some(status) = child.try_wait().expect("wait") {
+                        break status;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                };
+                let wall = started.elapsed();
+                let cpu = children_cpu().saturating_sub(cpu_before);
+                let stderr = child
+                    .stderr
+                    .take()
+                    .map(std::io::read_to_string)
+                    .and_then(Result::ok)
                     .unwrap_or_default();
-                *chains.entry((request.path.clone(), window)).or_default() += 1;
+                assert!(status.success(), "export failed: {stderr}");
+
+                let requests: Vec<_> = emulator
+                    .requests()
+                    .into_iter()
+                    .filter(|r| r.path.starts_with("/v2/"))
+                    .collect();
+                assert!(
+                    requests.iter().all(|r| r.status == Some(200)),
+                    "every request answered 200"
+                );
+                // The longest chain of requests that must follow each other: the pages of one
+                // window (a day collection's whole range, or one 30-day window of a time
+                // series). Pages after the first carry only next_token: they are counted into
+                // their collection's chain by path (an upper estimate for the time series).
+                let mut chains: HashMap<(String, String), u64> = HashMap::new();
+                for request in &requests {
+                    let window = request
+                        .query_param("start_date")
+                        .or_else(|| request.query_param("start_datetime"))
+                        .unwrap_or_default();
+                    *chains.entry((request.path.clone(), window)).or_default() += 1;
+                }
+                let longest = chains.values().copied().max().unwrap_or(0);
+                let count = requests.len() as u64;
+                let by_latency = LATENCY.as_secs_f64() * (count.div_ceil(u64::from(concurrency)).max(longest)) as f64;
+                let by_limit = if count > LIMIT {
+                    WINDOW.as_secs_f64() * ((count - LIMIT) as f64 / LIMIT as f64).ceil()
+                } else {
+                    0.0
+                };
+                let bound = by_latency.max(by_limit);
+                let (docs, typed) = decode_typed(out.path());
+                let per_doc = cpu.as_secs_f64() * 1e6 / docs.max(1) as f64;
+                println!(
+                    "{:>9} {:>11} {:>8.3} {:>8} {:>8} {:>8.3} {:>6.2} {:>8.1} {:>7} {:>8.2} {:>7.1}x",
+                    label,
+                    concurrency,
+                    wall.as_secs_f64(),
+                    count,
+                    longest,
+                    bound,
+                    wall.as_secs_f64() / bound,
+                    peak_kib as f64 / 1024.0,
+                    docs,
+                    per_doc,
+                    cpu.as_secs_f64() / typed.as_secs_f64().max(1e-9),
+                );
+                drop(emulator);
             }
-            // Pages after the first carry only next_token: count them into their collection's
-            // chain by path (an upper estimate of the longest chain for the time series).
-            let longest = chains.values().copied().max().unwrap_or(0);
-            let count = requests.len() as u64;
-            let by_latency = LATENCY.as_secs_f64() * (count.div_ceil(u64::from(concurrency)).max(longest)) as f64;
-            let by_limit = if count > LIMIT {
-                WINDOW.as_secs_f64() * ((count - LIMIT) as f64 / LIMIT as f64).ceil()
-            } else {
-                0.0
-            };
-            let bound = by_latency.max(by_limit);
-            println!(
-                "{:>11} {:>9.3} {:>8} {:>8} {:>11.3} {:>7.2} {:>9.1} {:>9}",
-                concurrency,
-                wall.as_secs_f64(),
-                count,
-                longest,
-                bound,
-                wall.as_secs_f64() / bound,
-                peak_kib as f64 / 1024.0,
-                documents(out.path()),
-            );
-            drop(emulator);
         }
     }
+}
+
+/// CPU time (user and system) of this process's children that have been waited for (Linux).
+fn children_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 of the whole line: 13 and 14 after the name.
+    let ticks: u64 = [13, 14]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    Duration::from_millis(ticks * 10)
 }
 
 /// The peak resident set of a process so far (Linux), in KiB.
@@ -146,15 +207,46 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
         .and_then(|kib| kib.parse().ok())
 }
 
-/// Lines in every export file.
-fn documents(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "ndjson"))
-                .map(|e| std::fs::read_to_string(e.path()).map_or(0, |t| t.lines().count()))
-                .sum()
-        })
-        .unwrap_or(0)
+/// Decodes every exported document into its typed model, timed; returns the documents and the
+/// time. The baseline for the client's CPU per document: the least a client that decodes
+/// pages must spend.
+fn decode_typed(dir: &Path) -> (usize, Duration) {
+    macro_rules! decode {
+        ($($ty:ty),* $(,)?) => {{
+            let mut docs = 0;
+            let mut spent = Duration::ZERO;
+            $(
+                let text = std::fs::read_to_string(dir.join(format!("{}.ndjson", <$ty as Document>::ROUTE))).unwrap_or_default();
+                let started = Instant::now();
+                for line in text.lines() {
+                    let doc: $ty = serde_json::from_str(line).expect("a typed document");
+                    std::hint::black_box(doc);
+                    docs += 1;
+                }
+                spent += started.elapsed();
+            )*
+            (docs, spent)
+        }};
+    }
+    use oura::models::*;
+    decode!(
+        DailyActivity,
+        DailyCardiovascularAge,
+        DailyReadiness,
+        DailyResilience,
+        DailySleep,
+        DailySpO2,
+        DailyStress,
+        EnhancedTag,
+        HeartRate,
+        RestModePeriod,
+        RingBatteryLevel,
+        RingConfiguration,
+        Session,
+        Sleep,
+        SleepTime,
+        Tag,
+        VO2Max,
+        Workout,
+    )
 }

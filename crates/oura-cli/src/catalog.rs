@@ -51,41 +51,6 @@ pub fn cell_text(value: &Value) -> String {
     }
 }
 
-/// What the tool reads off a document of a [`Collection`].
-pub trait Keyed {
-    /// Where a document lies in time, as Oura wrote it (a day or an RFC 3339 instant).
-    fn position_of<'v>(&self, doc: &'v Value) -> Option<&'v str>;
-    /// The identity of a document, to write each one once: its `id`, else its position (time
-    /// series samples have no id), else its whole text.
-    fn key_of(&self, doc: &Value) -> String;
-}
-
-impl Keyed for Collection {
-    /// Where a document lies in time, as Oura wrote it (a day or an RFC 3339 instant).
-    fn position_of<'v>(&self, doc: &'v Value) -> Option<&'v str> {
-        doc.get(self.position?)?.as_str()
-    }
-
-    /// The identity of a document, to write each one once: its `id`, else its position (time
-    /// series samples have no id), else its whole text.
-    fn key_of(&self, doc: &Value) -> String {
-        let id = doc.get("id").map(cell_text).unwrap_or_default();
-        let position = self.position_of(doc).unwrap_or_default();
-        key(&id, position, || doc.to_string())
-    }
-}
-
-/// A document key from its id and position texts (either may be empty), else `whole`.
-pub fn key(id: &str, position: &str, whole: impl FnOnce() -> String) -> String {
-    if !id.is_empty() {
-        format!("i:{id}")
-    } else if !position.is_empty() {
-        format!("p:{position}")
-    } else {
-        format!("w:{}", whole())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,16 +61,5 @@ mod tests {
         assert_eq!(find("heartrate").map(|c| c.range).ok(), Some(Kind::Series));
         let err = find("sleeps").expect_err("unknown");
         assert!(err.to_string().contains("daily_sleep"), "{err}");
-    }
-
-    #[test]
-    fn keys_prefer_the_id_then_the_position() {
-        let sleep = find("sleep").expect("sleep");
-        let heartrate = find("heartrate").expect("heartrate");
-        let doc = serde_json::json!({"id": "a1", "day": "2024-01-02"});
-        assert_eq!(sleep.key_of(&doc), "i:a1");
-        let sample = serde_json::json!({"bpm": 60, "timestamp": "2024-01-02T03:04:05+00:00"});
-        assert_eq!(heartrate.key_of(&sample), "p:2024-01-02T03:04:05+00:00");
-        assert_eq!(sleep.key_of(&serde_json::json!({"x": 1})), r#"w:{"x":1}"#);
     }
 }

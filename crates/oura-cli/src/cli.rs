@@ -70,6 +70,8 @@ pub enum Command {
     Get(GetArgs),
     /// Export every collection to files in a directory, incrementally.
     Export(ExportArgs),
+    /// Sync every collection into a database (SQLite or PostgreSQL), incrementally.
+    Sync(crate::sync::SyncArgs),
     /// Manage webhook subscriptions, or receive events.
     Webhooks {
         /// What to do.
@@ -119,9 +121,20 @@ pub struct ExportArgs {
     /// Only these collections (comma-separated). Default: all.
     #[arg(long, value_name = "NAMES", value_delimiter = ',', num_args = 1..)]
     pub collections: Vec<String>,
+    /// Fetch up to this day (YYYY-MM-DD, inclusive) instead of up to now.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// The permission bits of the files written, in octal. Default 600: only you can read
+    /// your health data.
+    #[arg(long, value_name = "OCTAL")]
+    pub file_mode: Option<String>,
+    /// Write CSV cells that begin with `=`, `+`, `-` or `@` as they are. By default such text
+    /// gets a leading `'` so a spreadsheet shows it instead of running it as a formula.
+    #[arg(long)]
+    pub no_csv_guard: bool,
 }
 
 /// `oura login`.
@@ -260,6 +273,10 @@ pub struct ServeArgs {
     /// The verification token given when subscribing.
     #[arg(long, env = "OURA_VERIFICATION_TOKEN", hide_env_values = true)]
     pub verification_token: String,
+    /// Keep a database current: fetch each event's document and upsert it (delete it on a
+    /// delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL")]
+    pub sync: Option<String>,
     /// Stop after this many events (default: serve until Ctrl-C).
     #[arg(long)]
     pub count: Option<u64>,

@@ -106,7 +106,7 @@ pub fn from_oura(err: &oura::Error) -> Failure {
                     rate_limit
                         .retry_after
                         .and_then(|after| chrono::Duration::from_std(after).ok())
-                        .map(|after| Utc::now() + after)
+                        .and_then(|after| Utc::now().checked_add_signed(after))
                 })
                 .map(|at| at.with_timezone(&Local).format("%H:%M:%S").to_string());
             match until {
@@ -148,5 +148,32 @@ mod tests {
         let failure = from_oura(&oura::Error::ReauthorizationRequired("invalid_grant".into()));
         assert_eq!(failure.code, code::AUTH);
         assert!(failure.message.contains("oura login"), "{failure}");
+    }
+
+    #[test]
+    fn a_huge_retry_after_or_reset_says_what_to_do_without_panicking() {
+        use std::time::Duration;
+        for rate_limit in [
+            oura::RateLimit {
+                retry_after: Some(Duration::from_secs(u64::MAX)),
+                ..oura::RateLimit::default()
+            },
+            oura::RateLimit {
+                retry_after: Some(Duration::from_secs(i64::MAX as u64 / 1000)),
+                ..oura::RateLimit::default()
+            },
+            oura::RateLimit {
+                reset: Some(chrono::DateTime::<Utc>::MAX_UTC),
+                ..oura::RateLimit::default()
+            },
+        ] {
+            let err = oura::Error::RateLimited {
+                rate_limit: Box::new(rate_limit),
+                trace_id: None,
+            };
+            let failure = from_oura(&err);
+            assert_eq!(failure.code, code::RATE_LIMITED);
+            assert!(failure.message.contains("run the command again"), "{failure}");
+        }
     }
 }

@@ -9,8 +9,8 @@ use crate::catalog::{self, Collection, Kind};
 use crate::cli::{Format, GetArgs, Global};
 use crate::failure::{Failure, code};
 use crate::output;
-use crate::pace::Pacer;
 use crate::session;
+use oura_sync::fetch::Pacer;
 
 /// Runs `oura get`.
 pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
@@ -31,7 +31,7 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut kept = Vec::new();
     loop {
-        match pacer.next_page(&mut pages).await {
+        match pacer.next_page(&mut pages, &oura_sync::progress::Silent).await {
             None => break,
             Some(Err(err)) => {
                 output::check(out.flush())?;
@@ -50,7 +50,7 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
         }
     }
     if format != Format::Ndjson {
-        output::check(output::write_all(&mut out, format, &kept))?;
+        output::check(output::write_collection(&mut out, format, &collection, &kept))?;
     }
     output::check(out.flush())
 }
@@ -95,6 +95,14 @@ async fn latest(client: &oura::Client, collection: Collection, args: &GetArgs, f
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    if format == Format::Csv {
+        return output::check(output::write_collection(
+            &mut out,
+            format,
+            &collection,
+            std::slice::from_ref(&doc),
+        ));
+    }
     output::check(output::write_one(&mut out, format, &doc))
 }
 

@@ -13,9 +13,10 @@ mod get;
 mod login;
 mod mcp;
 mod output;
-mod pace;
 mod profile;
 mod session;
+mod sync;
+mod webhook_sync;
 mod webhooks;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Whoami => get::whoami(global).await,
         Command::Get(args) => get::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
+        Command::Sync(args) => sync::run(global, args).await,
         Command::Webhooks { command } => webhooks::run(global, command).await,
         Command::Emulator(args) => emulator::run(args).await,
         Command::Mcp(args) => mcp::run(global, args).await,

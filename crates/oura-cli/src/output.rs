@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::catalog::cell_text;
 use crate::cli::Format;
 use crate::failure::Failure;
+use oura_sync::sink::CsvOptions;
 
 /// The format asked for, or the default: a table on a terminal, NDJSON when piped.
 pub fn resolve(format: Option<Format>) -> Format {
@@ -45,6 +46,31 @@ pub fn columns<'a>(docs: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     columns
 }
 
+/// Writes documents of `collection`: as [`write_all`], but CSV columns come from the
+/// collection's model (its fields in spec order, then `_other` for fields the model lacks), the
+/// same header whatever documents there are.
+pub fn write_collection(
+    out: &mut impl Write,
+    format: Format,
+    collection: &oura::Collection,
+    docs: &[Value],
+) -> io::Result<()> {
+    if format != Format::Csv {
+        return write_all(out, format, docs);
+    }
+    let header = oura_sync::sink::csv_header(collection);
+    let names: Vec<String> = header.iter().map(|c| csv_field(c)).collect();
+    writeln!(out, "{}", names.join(","))?;
+    for doc in docs {
+        writeln!(
+            out,
+            "{}",
+            oura_sync::sink::csv_line(doc, &header, CsvOptions::default())
+        )?;
+    }
+    Ok(())
+}
+
 /// One CSV field, quoted when needed (RFC 4180).
 pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
@@ -54,11 +80,19 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// One CSV record of `doc` over `columns`, without the line end.
+/// One CSV record of `doc` over `columns`, without the line end; text that a spreadsheet
+/// would run as a formula gets a leading `'` (see `oura_sync::sink::guard_cell`).
 pub fn csv_record(doc: &Value, columns: &[String]) -> String {
     let fields: Vec<String> = columns
         .iter()
-        .map(|column| csv_field(&doc.get(column).map(cell_text).unwrap_or_default()))
+        .map(|column| {
+            let cell = match doc.get(column) {
+                Some(Value::String(text)) => oura_sync::sink::guard_cell(text).into_owned(),
+                Some(other) => cell_text(other),
+                None => String::new(),
+            };
+            csv_field(&cell)
+        })
         .collect();
     fields.join(",")
 }
@@ -195,6 +229,29 @@ mod tests {
             String::from_utf8(out).expect("utf8"),
             "id,score,note,contributors\na,80,\"x, \"\"y\"\"\",\nb,,,\"{\"\"hrv\"\":70}\"\n"
         );
+    }
+
+    #[test]
+    fn csv_of_a_collection_has_the_model_header_and_guards_formulas() {
+        let workout = oura::collection("workout").expect("workout");
+        let docs = vec![
+            json!({"id": "a", "label": "=1+1", "calories": -3.5}),
+            json!({"id": "b", "brand_new": {"x": 1}}),
+        ];
+        let mut out = Vec::new();
+        write_collection(&mut out, Format::Csv, workout, &docs).expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let mut lines = text.lines();
+        let mut want: Vec<&str> = workout.fields.iter().map(|f| f.name).collect();
+        want.push("_other");
+        assert_eq!(lines.next(), Some(want.join(",").as_str()));
+        let first = lines.next().expect("a row");
+        assert!(first.contains("'=1+1") && first.contains("-3.5"), "{first}");
+        let second = lines.next().expect("a row");
+        assert!(second.ends_with(r#""{""brand_new"":{""x"":1}}""#), "{second}");
+        let mut empty = Vec::new();
+        write_collection(&mut empty, Format::Csv, workout, &[]).expect("write");
+        assert_eq!(String::from_utf8(empty).expect("utf8").trim_end(), want.join(","));
     }
 
     #[test]

@@ -1,0 +1,313 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod fetch;
+mod model;
+pub mod plan;
+mod position;
+pub mod progress;
+pub mod sink;
+pub mod state;
+pub mod write;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use futures::StreamExt as _;
+
+pub use oura::{Collection, RangeKind};
+
+use crate::fetch::{Context, Message, Pacer};
+use crate::plan::{Start, Unit};
+use crate::progress::{Event, Observer};
+use crate::sink::{Mark, Sink, SinkError, Upserted};
+use crate::write::Committer;
+
+/// Every collection the facade knows, in its order.
+pub fn collections() -> Vec<&'static Collection> {
+    oura::COLLECTIONS.iter().collect()
+}
+
+/// A collection by its exact route name (`daily_sleep`, `vO2_max`).
+pub fn find(route: &str) -> Option<&'static Collection> {
+    oura::COLLECTIONS.iter().find(|c| c.route == route)
+}
+
+/// A sync failed, or one collection of it did.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API refused or could not be reached.
+    #[error(transparent)]
+    Api(#[from] oura::Error),
+    /// The sink could not store.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+/// What to sync.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The collections, in the order to report them (default: every collection).
+    pub collections: Vec<&'static Collection>,
+    /// Fetch from this day instead of where the sink's export stands (documents the sink
+    /// holds are replaced, not repeated).
+    pub since: Option<NaiveDate>,
+    /// The last day to fetch: the library never reads the clock, the caller says what today is.
+    pub today: NaiveDate,
+    /// The end of time series ranges.
+    pub now: DateTime<FixedOffset>,
+    /// Requests in flight at once (at least 1).
+    pub concurrency: usize,
+    /// The user the documents belong to, as the sink files them (empty for a one-user sink).
+    pub user: String,
+}
+
+impl Options {
+    /// Every collection up to `today` and `now`, 8 requests at once.
+    pub fn new(today: NaiveDate, now: DateTime<FixedOffset>) -> Self {
+        Options {
+            collections: collections(),
+            since: None,
+            today,
+            now,
+            concurrency: 8,
+            user: String::new(),
+        }
+    }
+}
+
+/// What a sync did to one collection.
+#[derive(Debug)]
+pub struct CollectionReport {
+    /// The collection.
+    pub collection: &'static Collection,
+    /// What the sink did with what was fetched.
+    pub upserted: Upserted,
+    /// Documents the sink holds of it, when this run wrote to it.
+    pub total: Option<u64>,
+    /// Documents fetched.
+    pub fetched: u64,
+    /// Why it did not complete (what came before is stored).
+    pub failure: Option<Error>,
+}
+
+/// What a sync did.
+#[derive(Debug)]
+pub struct Report {
+    /// Per collection, in the order of [`Options::collections`].
+    pub collections: Vec<CollectionReport>,
+    /// Requests sent.
+    pub requests: u64,
+    /// The time during which requests were held back for the rate limit.
+    pub waited: Duration,
+    /// Whether `stop` ended it early (what was fetched in order is stored).
+    pub interrupted: bool,
+    /// The sink's last commit failed (the state file, for the file sink).
+    pub finish: Option<SinkError>,
+}
+
+/// Syncs `options.collections` from `client` into `sink`: plans from what the sink holds,
+/// fetches concurrently within the rate budget, writes in order. Ends when everything is
+/// fetched, or early when `stop` completes (Ctrl-C), storing what came in order before it.
+///
+/// Fails as a whole only when nothing can be done: the sink cannot say what it holds, or the
+/// token is refused. A collection that fails is reported in [`Report::collections`].
+pub async fn run<S: Sink>(
+    client: &oura::Client,
+    sink: &mut S,
+    options: &Options,
+    observer: Arc<dyn Observer>,
+    stop: impl Future<Output = ()>,
+) -> Result<Report, Error> {
+    let pacer = Arc::new(Pacer::new());
+    let collections = &options.collections;
+    let mut marks: Vec<Option<Mark>> = Vec::with_capacity(collections.len());
+    for collection in collections {
+        marks.push(sink.resume(&options.user, collection).await?);
+    }
+    let needs_default = options.since.is_none()
+        && collections
+            .iter()
+            .zip(&marks)
+            .any(|(c, mark)| c.range != RangeKind::Whole && mark.is_none());
+    let mut rings = None;
+    let mut default_since = options.today;
+    if needs_default && let Some(ring) = oura::COLLECTIONS.iter().find(|c| c.range == RangeKind::Whole) {
+        let fetched = match fetch_all(client, &pacer, ring, &*observer).await {
+            Err(
+                err @ (oura::Error::Unauthorized { .. }
+                | oura::Error::ReauthorizationRequired(_)
+                | oura::Error::Auth(_)),
+            ) => return Err(Error::Api(err)),
+            other => other,
+        };
+        default_since = fetched
+            .as_ref()
+            .ok()
+            .and_then(|docs| plan::earliest_setup(docs))
+            .unwrap_or(plan::FALLBACK_SINCE);
+        rings = Some((ring, fetched));
+    }
+
+    let mut units: Vec<Unit> = Vec::new();
+    let mut committers = Vec::with_capacity(collections.len());
+    for (slot, (collection, mark)) in collections.iter().zip(marks).enumerate() {
+        let start = Start::choose(options.since, mark.as_ref(), default_since);
+        let planned = plan::units(slot, collection, start, options.today, options.now);
+        let through = planned.last().and_then(|u| match u.span {
+            plan::Span::Days { end, .. } => Some(end.to_string()),
+            plan::Span::Series { end, .. } => Some(end.to_rfc3339()),
+            plan::Span::Whole => None,
+        });
+        observer.event(&Event::Planned {
+            collection,
+            days: planned.iter().map(|u| u.days).sum(),
+        });
+        committers.push(Committer::new(collection, planned.len(), mark, through));
+        units.extend(planned);
+    }
+    // Ring configurations fetched for the default start are not asked for again.
+    if let Some((ring, Ok(docs))) = &rings
+        && let Some(slot) = collections.iter().position(|c| c == ring)
+    {
+        let docs: Vec<_> = docs.iter().map(|doc| sink::Doc::of(ring, doc)).collect();
+        observer.event(&Event::Fetched {
+            collection: ring,
+            documents: docs.len() as u64,
+            days: 1,
+        });
+        committers[slot].docs(0, docs);
+        committers[slot].done(0, Ok(()));
+        units.retain(|u| u.slot != slot);
+    }
+    plan::schedule(&mut units);
+
+    let stopped = Arc::new(AtomicBool::new(false));
+    let context = Arc::new(Context {
+        client: client.clone(),
+        pacer: Arc::clone(&pacer),
+        observer: Arc::clone(&observer),
+        failed: collections.iter().map(|_| AtomicBool::new(false)).collect(),
+        stop: Arc::clone(&stopped),
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    let interrupt = Arc::new(tokio::sync::Notify::new());
+    let fetching = {
+        let interrupt = Arc::clone(&interrupt);
+        let stopped = Arc::clone(&stopped);
+        async move {
+            let work = futures::stream::iter(units.into_iter().map(move |unit| {
+                let context = Arc::clone(&context);
+                let tx = tx.clone();
+                tokio::spawn(async move { fetch::run_unit(&context, unit, &tx).await })
+            }))
+            .buffer_unordered(options.concurrency.max(1))
+            .for_each(|_| async {});
+            let interrupted = tokio::select! {
+                () = work => false,
+                () = stop => true,
+            };
+            if interrupted {
+                stopped.store(true, Ordering::SeqCst);
+                interrupt.notify_one();
+            }
+            interrupted
+        }
+    };
+    let writing = async {
+        loop {
+            let message = tokio::select! {
+                biased;
+                message = rx.recv() => message,
+                () = interrupt.notified() => {
+                    // Take what already arrived, then stop.
+                    while let Ok(message) = rx.try_recv() {
+                        take(&mut committers, message);
+                    }
+                    break;
+                }
+            };
+            let Some(message) = message else { break };
+            let slot = take(&mut committers, message);
+            let committer = &mut committers[slot];
+            if committer.wants_flush()
+                && let Some(batch) = committer.take_batch(&options.user, false)
+            {
+                let collection = committer.collection;
+                if let Some(upserted) = write::store(sink, committer, batch).await {
+                    observer.event(&Event::Stored { collection, upserted });
+                }
+            }
+        }
+        // The end, or an interruption: store what is in order.
+        for committer in &mut committers {
+            if let Some(batch) = committer.take_batch(&options.user, true) {
+                let collection = committer.collection;
+                if let Some(upserted) = write::store(sink, committer, batch).await {
+                    observer.event(&Event::Stored { collection, upserted });
+                }
+            }
+        }
+        sink.finish().await.err()
+    };
+    let (interrupted, finish) = tokio::join!(fetching, writing);
+    let collections = committers
+        .into_iter()
+        .map(|c| {
+            observer.event(&Event::Finished {
+                collection: c.collection,
+                failed: c.failure.is_some(),
+            });
+            CollectionReport {
+                collection: c.collection,
+                upserted: c.upserted,
+                total: c.total,
+                fetched: c.fetched,
+                failure: c.failure,
+            }
+        })
+        .collect();
+    Ok(Report {
+        collections,
+        requests: pacer.requests(),
+        waited: pacer.waited(),
+        interrupted,
+        finish,
+    })
+}
+
+/// Hands a message to its collection's committer; returns the collection's slot.
+fn take(committers: &mut [Committer], message: Message) -> usize {
+    match message {
+        Message::Docs { slot, unit, docs } => {
+            committers[slot].docs(unit, docs);
+            slot
+        }
+        Message::Done { slot, unit, result } => {
+            committers[slot].done(unit, result.map_err(Error::Api));
+            slot
+        }
+    }
+}
+
+/// Every document of a collection, paced.
+async fn fetch_all(
+    client: &oura::Client,
+    pacer: &Pacer,
+    collection: &'static Collection,
+    observer: &dyn Observer,
+) -> oura::Result<Vec<serde_json::Value>> {
+    let mut pages = fetch::pages(client, collection, plan::Span::Whole)?;
+    let mut docs = Vec::new();
+    loop {
+        match pacer.next_page(&mut pages, observer).await {
+            None => return Ok(docs),
+            Some(Err(err)) => return Err(err),
+            Some(Ok(page)) => docs.extend(page.data),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Positions as Oura writes them (a day `2024-01-31` or an RFC 3339 instant), compared as
+//! instants (a day is its midnight UTC). Text that does not parse never panics: it loses.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+/// A position as an instant, for comparisons.
+pub(crate) fn instant(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()?
+            .and_hms_opt(0, 0, 0)?
+            .and_local_timezone(FixedOffset::east_opt(0)?)
+            .single()
+    })
+}
+
+/// The later of two positions; text that does not parse loses.
+pub(crate) fn later(a: Option<String>, b: &str) -> Option<String> {
+    let Some(a) = a else { return Some(b.to_owned()) };
+    match (instant(&a), instant(b)) {
+        (Some(x), Some(y)) if y > x => Some(b.to_owned()),
+        (None, Some(_)) => Some(b.to_owned()),
+        _ => Some(a),
+    }
+}
+
+/// The day of a position (its first ten characters as a date).
+pub(crate) fn day_of(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_compares_days_and_instants_and_ignores_garbage() {
+        assert_eq!(later(None, "2024-01-02").as_deref(), Some("2024-01-02"));
+        assert_eq!(
+            later(Some("2024-01-02".into()), "2024-01-01").as_deref(),
+            Some("2024-01-02")
+        );
+        assert_eq!(
+            later(Some("2024-01-02T00:00:00+02:00".into()), "2024-01-01T23:30:00+00:00").as_deref(),
+            Some("2024-01-01T23:30:00+00:00")
+        );
+        assert_eq!(
+            later(Some("garbage".into()), "2024-01-01").as_deref(),
+            Some("2024-01-01")
+        );
+        assert_eq!(
+            later(Some("2024-01-01".into()), "garbage").as_deref(),
+            Some("2024-01-01")
+        );
+        assert_eq!(day_of("+262142-12-30"), None);
+        assert_eq!(day_of("2024-02-29T10:00:00Z"), NaiveDate::from_ymd_opt(2024, 2, 29));
+    }
+}

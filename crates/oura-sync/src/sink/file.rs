@@ -1,0 +1,1046 @@
+//! The file sink: one file per collection in a directory, NDJSON or CSV.
+//!
+//! Every write replaces the file: a temporary file, created exclusively (`create_new`) under an
+//! unpredictable name beside it, is written, flushed to disk, renamed over the old one, and the
+//! directory is flushed too, so the file on disk is always whole. The first time a run touches
+//! a file it reads it and keys every document in it (the id, or the timestamp of a time series
+//! sample), whatever the state file says: a batch whose keys are all new is appended (the old
+//! bytes copied as they are), any other batch is merged (documents with a known key replaced in
+//! place). No document is ever written twice.
+//!
+//! The directory is locked for the life of the sink (an advisory lock on `.oura-export.lock`):
+//! a second sink on it fails at once with [`SinkError::Locked`].
+//!
+//! Files are created with mode `0600` (owner read and write only: this is health data) unless
+//! [`FileSinkOptions::mode`] says otherwise; the mode is applied whatever the umask.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead as _, BufReader, BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::csv::{self, CsvOptions};
+use super::{Batch, Doc, Key, Mark, Sink, SinkError, Upserted};
+use crate::Collection;
+use crate::position::later;
+use crate::state::{self, Entry, State};
+
+/// The temporary files of the sink contain this in their name.
+pub const TMP_MARK: &str = ".oura-tmp-";
+
+/// The lock file's name.
+pub const LOCK_FILE: &str = ".oura-export.lock";
+
+/// The trailing CSV column holding, as one compact JSON object, the fields of a document that
+/// its collection's model does not describe (fields Oura added after this crate was built).
+/// Empty when there are none.
+pub const OTHER_COLUMN: &str = "_other";
+
+/// How often the state file is saved while a sink is written to (and once at the end).
+const STATE_EVERY: Duration = Duration::from_secs(1);
+
+/// The format of the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// One JSON document per line, as Oura sent it.
+    Ndjson,
+    /// A header row (the collection's fields, then [`OTHER_COLUMN`]) and one row per document;
+    /// nested values as compact JSON.
+    Csv,
+}
+
+impl FileFormat {
+    /// The file name of a collection: `daily_sleep.ndjson`, `heartrate.csv`.
+    pub fn file_name(self, collection: &Collection) -> String {
+        match self {
+            FileFormat::Ndjson => format!("{}.ndjson", collection.route),
+            FileFormat::Csv => format!("{}.csv", collection.route),
+        }
+    }
+}
+
+/// How the file sink writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSinkOptions {
+    /// NDJSON or CSV.
+    pub format: FileFormat,
+    /// The permission bits of the files it creates (Unix; default `0o600`).
+    pub mode: u32,
+    /// How CSV cells are written.
+    pub csv: CsvOptions,
+}
+
+impl Default for FileSinkOptions {
+    fn default() -> Self {
+        FileSinkOptions {
+            format: FileFormat::Ndjson,
+            mode: 0o600,
+            csv: CsvOptions::default(),
+        }
+    }
+}
+
+/// NDJSON or CSV files in a directory, one per collection, plus the state file
+/// ([`state::FILE`]) and the lock file ([`LOCK_FILE`]).
+#[derive(Debug, Clone)]
+pub struct FileSink {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    options: FileSinkOptions,
+    state: State,
+    dirty: bool,
+    saved_at: Instant,
+    files: HashMap<&'static str, Index>,
+    notes: Vec<String>,
+    _lock: File,
+}
+
+/// What a file holds, read once per run.
+#[derive(Debug, Default)]
+struct Index {
+    keys: HashSet<Key>,
+    total: u64,
+    last: Option<String>,
+    exists: bool,
+    /// CSV: the file's header is the one this sink writes (else the next write rewrites it).
+    header_ok: bool,
+}
+
+impl FileSink {
+    /// Opens `dir` for writing: creates it if needed, locks it, checks that files can be
+    /// created in it, removes temporary files an interrupted run left, and reads the state.
+    /// Everything that can fail about the destination fails here, before anything is fetched.
+    pub fn open(dir: impl Into<PathBuf>, options: FileSinkOptions) -> Result<FileSink, SinkError> {
+        let dir = dir.into();
+        if let Ok(meta) = fs::metadata(&dir)
+            && !meta.is_dir()
+        {
+            return Err(SinkError::NotADirectory { path: dir });
+        }
+        fs::create_dir_all(&dir).map_err(|err| SinkError::io(format!("cannot create {}", dir.display()), err))?;
+        let lock = lock(&dir, options.mode)?;
+        remove_stale_temporaries(&dir).map_err(|err| SinkError::io(format!("cannot read {}", dir.display()), err))?;
+        // A file can be created and removed: the destination is writable.
+        let (probe, _) = create_temp(&dir, "probe", options.mode)
+            .map_err(|err| SinkError::io(format!("cannot write in {}", dir.display()), err))?;
+        let _ = fs::remove_file(probe);
+        let mut notes = Vec::new();
+        let state = match State::load(&dir) {
+            Ok(state) => state,
+            Err(state::LoadError::Damaged(reason)) => {
+                notes.push(format!(
+                    "{} in {} is damaged ({reason}); it is rebuilt from the files",
+                    state::FILE,
+                    dir.display()
+                ));
+                State::default()
+            }
+            Err(state::LoadError::Io(err)) => {
+                return Err(SinkError::io(
+                    format!("cannot read {}", dir.join(state::FILE).display()),
+                    err,
+                ));
+            }
+        };
+        Ok(FileSink {
+            inner: Arc::new(Mutex::new(Inner {
+                dir,
+                options,
+                state,
+                dirty: false,
+                saved_at: Instant::now(),
+                files: HashMap::new(),
+                notes,
+                _lock: lock,
+            })),
+        })
+    }
+
+    /// Things worth telling the user that did not stop the sink (a damaged state file).
+    pub fn notes(&self) -> Vec<String> {
+        self.with(|inner| Ok(inner.notes.clone())).unwrap_or_default()
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> PathBuf {
+        self.with(|inner| Ok(inner.dir.clone())).unwrap_or_default()
+    }
+
+    /// The file name of `collection` in this sink.
+    pub fn file_name(&self, collection: &Collection) -> String {
+        self.with(|inner| Ok(inner.options.format.file_name(collection)))
+            .unwrap_or_default()
+    }
+
+    /// Documents of `collection` in its file, if this run has read or written it.
+    pub fn documents(&self, collection: &Collection) -> Option<u64> {
+        self.with(|inner| Ok(inner.files.get(collection.route).filter(|i| i.exists).map(|i| i.total)))
+            .ok()
+            .flatten()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T, SinkError>) -> Result<T, SinkError> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| SinkError::Storage("the file sink was poisoned by a panic".into()))?;
+        f(&mut inner)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Inner) -> Result<T, SinkError> + Send + 'static,
+    ) -> Result<T, SinkError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.with(f))
+            .await
+            .map_err(|err| SinkError::Storage(format!("the file sink's task failed: {err}").into()))?
+    }
+}
+
+impl Sink for FileSink {
+    async fn resume(&mut self, _user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+        self.blocking(move |inner| inner.resume(collection)).await
+    }
+
+    async fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+        self.blocking(move |inner| inner.upsert(batch)).await
+    }
+
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        self.blocking(|inner| inner.save(true)).await
+    }
+}
+
+impl Inner {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn index(&mut self, collection: &'static Collection) -> Result<&mut Index, SinkError> {
+        if !self.files.contains_key(collection.route) {
+            let name = self.options.format.file_name(collection);
+            let path = self.path(&name);
+            let index = match self.options.format {
+                FileFormat::Ndjson => scan_ndjson(&path, collection),
+                FileFormat::Csv => scan_csv(&path, collection),
+            }
+            .map_err(|err| SinkError::io(format!("cannot read {}", path.display()), err))?;
+            self.files.insert(collection.route, index);
+        }
+        self.files
+            .get_mut(collection.route)
+            .ok_or_else(|| SinkError::Storage("the file index vanished".into()))
+    }
+
+    fn resume(&mut self, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+        let name = self.options.format.file_name(collection);
+        let through = self.state.files.get(&name).and_then(|e| e.through.clone());
+        let index = self.index(collection)?;
+        if !index.exists {
+            return Ok(None);
+        }
+        // The file is the truth about what it holds; the state only adds where an empty
+        // range ended.
+        let mark = Mark {
+            last: index.last.clone(),
+            through,
+        };
+        Ok((mark.last.is_some() || mark.through.is_some()).then_some(mark))
+    }
+
+    fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+        let collection = batch.collection;
+        let name = self.options.format.file_name(collection);
+        let path = self.path(&name);
+        let (format, mode, csv_options) = (self.options.format, self.options.mode, self.options.csv);
+        let dir = self.dir.clone();
+        let index = self.index(collection)?;
+        let mut docs = batch.docs;
+        if format == FileFormat::Csv {
+            // A document keyed by its content is known in a CSV file by its record.
+            let header = csv_header(collection);
+            for doc in &mut docs {
+                if matches!(doc.key, Key::Content(_)) {
+                    let line = csv_row(&doc.json, &header, csv_options)
+                        .map_err(|err| SinkError::io(format!("cannot write {}", path.display()), err))?;
+                    doc.key = Key::Content(line);
+                }
+            }
+        }
+        let rows = unique(docs);
+        let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
+        let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
+        let done = match (format, append) {
+            (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| Ok(doc.json.clone())),
+            (FileFormat::Csv, true) => {
+                let header = csv_header(collection);
+                append_rows(&dir, &name, mode, index, &rows, |doc| {
+                    csv_row(&doc.json, &header, csv_options)
+                })
+            }
+            (FileFormat::Ndjson, false) => merge_ndjson(&dir, &name, mode, collection, &rows),
+            (FileFormat::Csv, false) => merge_csv(&dir, &name, mode, collection, &rows, csv_options),
+        }
+        .map_err(what)?;
+        for doc in rows {
+            if let Some(position) = &doc.position {
+                index.last = later(index.last.take(), position);
+            }
+            index.keys.insert(doc.key);
+        }
+        index.exists = true;
+        index.header_ok = true;
+        index.total = done.total;
+        pause_after_replace(&name);
+        let bytes = fs::metadata(&path).ok().map(|m| m.len());
+        self.state.files.insert(
+            name,
+            Entry {
+                collection: collection.route.to_owned(),
+                last: batch
+                    .mark
+                    .last
+                    .or_else(|| self.files.get(collection.route).and_then(|i| i.last.clone())),
+                through: batch.mark.through,
+                documents: done.total,
+                bytes,
+                updated_at: chrono::Local::now().to_rfc3339(),
+            },
+        );
+        self.dirty = true;
+        self.save(false)?;
+        Ok(done)
+    }
+
+    fn save(&mut self, now: bool) -> Result<(), SinkError> {
+        if self.dirty && (now || self.saved_at.elapsed() >= STATE_EVERY) {
+            self.state
+                .save(&self.dir, self.options.mode)
+                .map_err(|err| SinkError::io(format!("cannot write {}", self.dir.join(state::FILE).display()), err))?;
+            self.dirty = false;
+            self.saved_at = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+/// The batch's documents with each key once: a key seen twice keeps its last version at its
+/// first place.
+fn unique(docs: Vec<Doc>) -> Vec<Doc> {
+    let mut at: HashMap<Key, usize> = HashMap::with_capacity(docs.len());
+    let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        match at.get(&doc.key) {
+            Some(&i) => out[i] = doc,
+            None => {
+                at.insert(doc.key.clone(), out.len());
+                out.push(doc);
+            }
+        }
+    }
+    out
+}
+
+/// Test hook: with `OURA_SYNC_PAUSE_AFTER_REPLACE=<ms>` (debug builds, or the `test-hooks`
+/// feature), says so on stderr and sleeps between replacing a file and recording it in the
+/// state, so a test can kill the process at exactly that moment; with `OURA_SYNC_PAUSE_AT=<n>`
+/// only at the n-th replace of the process.
+fn pause_after_replace(name: &str) {
+    #[cfg(any(debug_assertions, feature = "test-hooks"))]
+    if let Some(ms) = std::env::var("OURA_SYNC_PAUSE_AFTER_REPLACE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        static REPLACES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = REPLACES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let at = std::env::var("OURA_SYNC_PAUSE_AT")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        if at.is_some_and(|at| at != nth) {
+            return;
+        }
+        eprintln!("oura-sync: replaced {name}, pausing before the state is saved");
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    #[cfg(not(any(debug_assertions, feature = "test-hooks")))]
+    let _ = name;
+}
+
+fn lock(dir: &Path, mode: u32) -> Result<File, SinkError> {
+    let path = dir.join(LOCK_FILE);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let file = options
+        .open(&path)
+        .map_err(|err| SinkError::io(format!("cannot create {}", path.display()), err))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(SinkError::Locked { dir: dir.to_path_buf() }),
+        Err(fs::TryLockError::Error(err)) => Err(SinkError::io(format!("cannot lock {}", path.display()), err)),
+    }
+}
+
+/// Removes temporary files an interrupted run left in `dir` (call with the lock held).
+fn remove_stale_temporaries(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().contains(TMP_MARK) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// A new temporary file for `name` in `dir`: created exclusively, under a random name, with
+/// `mode`.
+fn create_temp(dir: &Path, name: &str, mode: u32) -> io::Result<(PathBuf, File)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = dir.join(format!(".{name}{TMP_MARK}{:016x}", fastrand::u64(..)));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        match options.open(&tmp) {
+            Ok(file) => {
+                // The umask may have removed bits that were asked for.
+                #[cfg(unix)]
+                file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+                return Ok((tmp, file));
+            }
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => last = Some(err),
+            Err(err) => return Err(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no free temporary name")))
+}
+
+/// Replaces `dir/name` with what `write` writes: a temporary file, flushed to disk, renamed
+/// over it, and the directory flushed.
+pub(crate) fn replace_with(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let (tmp, file) = create_temp(dir, name, mode)?;
+    let result = (|| {
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        fs::rename(&tmp, dir.join(name))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Just enough of a document to know its key and position.
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    day: Option<String>,
+    #[serde(default)]
+    start_day: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
+}
+
+/// The key and position of an NDJSON line.
+fn line_key(line: &str, collection: &Collection) -> (Key, Option<String>) {
+    let Ok(probe) = serde_json::from_str::<Probe>(line) else {
+        return (Key::Content(line.to_owned()), None);
+    };
+    let id = probe.id.as_ref().map(text_of).unwrap_or_default();
+    let position = match collection.position {
+        Some("day") => probe.day,
+        Some("start_day") => probe.start_day,
+        Some("timestamp") => probe.timestamp,
+        _ => None,
+    };
+    (
+        Key::new(&id, position.as_deref().unwrap_or_default(), || line.to_owned()),
+        position,
+    )
+}
+
+/// The text of a JSON value as an id: strings as they are, other values as JSON.
+pub(crate) fn text_of(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn open_existing(path: &Path) -> io::Result<Option<File>> {
+    match File::open(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn scan_ndjson(path: &Path, collection: &Collection) -> io::Result<Index> {
+    let mut index = Index {
+        header_ok: true,
+        ..Index::default()
+    };
+    let Some(file) = open_existing(path)? else {
+        return Ok(index);
+    };
+    index.exists = true;
+    for line in BufReader::with_capacity(1 << 16, file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (key, position) = line_key(&line, collection);
+        if let Some(position) = &position {
+            index.last = later(index.last.take(), position);
+        }
+        index.keys.insert(key);
+        index.total += 1;
+    }
+    Ok(index)
+}
+
+/// Copies the old file as bytes and appends the rows, none of whose keys is in it.
+fn append_rows(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    index: &Index,
+    rows: &[Doc],
+    line: impl Fn(&Doc) -> io::Result<String>,
+) -> io::Result<Upserted> {
+    let path = dir.join(name);
+    let old = open_existing(&path)?;
+    let fresh_csv_header = old.is_none() && name.ends_with(".csv");
+    let mut added = 0;
+    replace_with(dir, name, mode, |out| {
+        if let Some(mut old) = old {
+            io::copy(&mut old, out)?;
+        }
+        if fresh_csv_header {
+            // A new CSV file starts with its header (checked by the caller through `header_ok`
+            // for existing ones).
+            return Err(io::Error::other("internal: a new CSV file is merged, not appended"));
+        }
+        for doc in rows {
+            out.write_all(line(doc)?.as_bytes())?;
+            out.write_all(b"\n")?;
+            added += 1;
+        }
+        Ok(())
+    })?;
+    Ok(Upserted {
+        added,
+        updated: 0,
+        unchanged: 0,
+        total: index.total + added,
+    })
+}
+
+fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows: &[Doc]) -> io::Result<Upserted> {
+    let path = dir.join(name);
+    let old = open_existing(&path)?;
+    let at: HashMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let mut used = vec![false; rows.len()];
+    let mut done = Upserted::default();
+    replace_with(dir, name, mode, |out| {
+        if let Some(old) = old {
+            for line in BufReader::with_capacity(1 << 16, old).lines() {
+                let line = line?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let (key, _) = line_key(&line, collection);
+                let text = match at.get(&key) {
+                    // A key already written from this batch (the file held it twice): drop it.
+                    Some(&i) if used[i] => continue,
+                    Some(&i) => {
+                        used[i] = true;
+                        if rows[i].json == line {
+                            done.unchanged += 1;
+                        } else {
+                            done.updated += 1;
+                        }
+                        rows[i].json.as_str()
+                    }
+                    None => line.as_str(),
+                };
+                out.write_all(text.as_bytes())?;
+                out.write_all(b"\n")?;
+                done.total += 1;
+            }
+        }
+        for (doc, used) in rows.iter().zip(&used) {
+            if !used {
+                out.write_all(doc.json.as_bytes())?;
+                out.write_all(b"\n")?;
+                done.added += 1;
+                done.total += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
+/// The CSV header of a collection: its model's fields in spec order, then [`OTHER_COLUMN`].
+pub fn csv_header(collection: &Collection) -> Vec<String> {
+    crate::model::fields(collection)
+        .into_iter()
+        .map(str::to_owned)
+        .chain([OTHER_COLUMN.to_owned()])
+        .collect()
+}
+
+/// The CSV record (without the line end) of a document under `header` (from [`csv_header`]):
+/// the model's fields, then the others as one JSON object; text guarded as `options` say.
+pub fn csv_line(doc: &Value, header: &[String], options: CsvOptions) -> String {
+    csv::record(&csv_cells(doc, header, options))
+}
+
+/// The CSV record of a document under `header`.
+fn csv_row(json: &str, header: &[String], options: CsvOptions) -> io::Result<String> {
+    let doc: Value = serde_json::from_str(json).map_err(io::Error::other)?;
+    Ok(csv::record(&csv_cells(&doc, header, options)))
+}
+
+fn csv_cells(doc: &Value, header: &[String], options: CsvOptions) -> Vec<String> {
+    let known = &header[..header.len().saturating_sub(1)];
+    let mut cells: Vec<String> = known
+        .iter()
+        .map(|column| doc.get(column).map(|v| csv::cell(v, options)).unwrap_or_default())
+        .collect();
+    let other: serde_json::Map<String, Value> = match doc {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !known.iter().any(|c| c == *k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => serde_json::Map::new(),
+    };
+    cells.push(if other.is_empty() {
+        String::new()
+    } else {
+        Value::Object(other).to_string()
+    });
+    cells
+}
+
+/// A CSV cell as written, without the formula guard (for keys).
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// The key and position of a CSV record under `header`.
+fn record_key(fields: &[String], header: &[String], collection: &Collection) -> (Key, Option<String>) {
+    let at = |name: &str| header.iter().position(|c| c == name).and_then(|i| fields.get(i));
+    let id = at("id").map(|s| unguard(s)).unwrap_or_default();
+    let position = collection
+        .position
+        .and_then(at)
+        .map(|s| unguard(s).to_owned())
+        .filter(|s| !s.is_empty());
+    (
+        Key::new(id, position.as_deref().unwrap_or_default(), || csv::record(fields)),
+        position,
+    )
+}
+
+fn read_csv(path: &Path) -> io::Result<Option<Vec<Vec<String>>>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(csv::parse_csv(&text))),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn scan_csv(path: &Path, collection: &Collection) -> io::Result<Index> {
+    let mut index = Index::default();
+    let Some(records) = read_csv(path)? else {
+        return Ok(index);
+    };
+    index.exists = true;
+    let mut records = records.into_iter();
+    let header = records.next().unwrap_or_default();
+    index.header_ok = header == csv_header(collection);
+    for fields in records {
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        let (key, position) = record_key(&fields, &header, collection);
+        if let Some(position) = &position {
+            index.last = later(index.last.take(), position);
+        }
+        index.keys.insert(key);
+        index.total += 1;
+    }
+    Ok(index)
+}
+
+/// An old record moved under `header`: cells by column name; cells of columns the header lacks
+/// go into its last column ([`OTHER_COLUMN`]), as JSON strings.
+fn reshape(fields: Vec<String>, old: &[String], header: &[String]) -> Vec<String> {
+    if old == header {
+        return fields;
+    }
+    let known = &header[..header.len().saturating_sub(1)];
+    let mut other = serde_json::Map::new();
+    let mut cells = vec![String::new(); header.len()];
+    for (name, cell) in old.iter().zip(fields) {
+        if let Some(i) = known.iter().position(|c| c == name) {
+            cells[i] = cell;
+        } else if name == OTHER_COLUMN {
+            if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&cell) {
+                other.extend(map);
+            }
+        } else if !cell.is_empty() {
+            other.insert(name.clone(), Value::String(cell));
+        }
+    }
+    if let Some(last) = cells.last_mut()
+        && !other.is_empty()
+    {
+        *last = Value::Object(other).to_string();
+    }
+    cells
+}
+
+fn merge_csv(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    collection: &Collection,
+    rows: &[Doc],
+    options: CsvOptions,
+) -> io::Result<Upserted> {
+    let header = csv_header(collection);
+    let old = read_csv(&dir.join(name))?.unwrap_or_default();
+    let mut records = old.into_iter();
+    let old_header = records.next().unwrap_or_else(|| header.clone());
+    let new: Vec<String> = rows
+        .iter()
+        .map(|doc| csv_row(&doc.json, &header, options))
+        .collect::<io::Result<_>>()?;
+    let at: HashMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let mut used = vec![false; rows.len()];
+    let mut done = Upserted::default();
+    replace_with(dir, name, mode, |out| {
+        writeln!(out, "{}", csv::record(&header))?;
+        for fields in records {
+            if fields.iter().all(String::is_empty) {
+                continue;
+            }
+            let (key, _) = record_key(&fields, &old_header, collection);
+            let line = csv::record(&reshape(fields, &old_header, &header));
+            let text = match at.get(&key) {
+                Some(&i) if used[i] => continue,
+                Some(&i) => {
+                    used[i] = true;
+                    if new[i] == line {
+                        done.unchanged += 1;
+                    } else {
+                        done.updated += 1;
+                    }
+                    new[i].as_str()
+                }
+                None => line.as_str(),
+            };
+            writeln!(out, "{text}")?;
+            done.total += 1;
+        }
+        for (line, used) in new.iter().zip(&used) {
+            if !used {
+                writeln!(out, "{line}")?;
+                done.added += 1;
+                done.total += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn find(route: &str) -> &'static Collection {
+        crate::find(route).expect("collection")
+    }
+
+    fn batch(collection: &'static Collection, docs: &[Value], last: Option<&str>) -> Batch {
+        Batch {
+            user: String::new(),
+            collection,
+            docs: docs.iter().map(|doc| Doc::of(collection, doc)).collect(),
+            mark: Mark {
+                last: last.map(str::to_owned),
+                through: None,
+            },
+        }
+    }
+
+    fn ndjson() -> FileSinkOptions {
+        FileSinkOptions::default()
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        fs::read_to_string(path)
+            .expect("read")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn sample(minute: u32) -> Value {
+        json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00+00:00")})
+    }
+
+    #[tokio::test]
+    async fn merges_add_new_replace_changed_and_keep_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sleep = find("sleep");
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        let first = [
+            json!({"id": "a", "day": "2024-01-01", "score": 1}),
+            json!({"id": "b", "day": "2024-01-02", "score": 2}),
+        ];
+        let done = sink
+            .upsert(batch(sleep, &first, Some("2024-01-02")))
+            .await
+            .expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (2, 0, 0, 2));
+        let second = [
+            json!({"id": "b", "day": "2024-01-02", "score": 3}),
+            json!({"id": "a", "day": "2024-01-01", "score": 1}),
+            json!({"id": "c", "day": "2024-01-03", "score": 4}),
+        ];
+        let done = sink
+            .upsert(batch(sleep, &second, Some("2024-01-03")))
+            .await
+            .expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (1, 1, 1, 3));
+        sink.finish().await.expect("finish");
+        assert_eq!(
+            lines(&dir.path().join("sleep.ndjson")),
+            [
+                r#"{"id":"a","day":"2024-01-01","score":1}"#,
+                r#"{"id":"b","day":"2024-01-02","score":3}"#,
+                r#"{"id":"c","day":"2024-01-03","score":4}"#
+            ]
+        );
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(TMP_MARK))
+            .collect();
+        assert!(names.is_empty(), "no temporary file is left: {names:?}");
+    }
+
+    /// The state is missing, older than the file, or damaged: a new sink still keys the file
+    /// before it appends, for every batch, and resumes from the file's own last document.
+    #[tokio::test]
+    async fn whatever_the_state_says_no_document_is_written_twice() {
+        let heartrate = find("heartrate");
+        for damage in ["delete", "stale", "corrupt"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("heartrate.ndjson");
+            {
+                let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+                sink.upsert(batch(heartrate, &[sample(0), sample(5)], None))
+                    .await
+                    .expect("upsert");
+                sink.finish().await.expect("finish");
+                let saved = fs::read(dir.path().join(state::FILE)).expect("state");
+                sink.upsert(batch(heartrate, &[sample(10)], None))
+                    .await
+                    .expect("upsert");
+                sink.finish().await.expect("finish");
+                match damage {
+                    "delete" => fs::remove_file(dir.path().join(state::FILE)).expect("rm"),
+                    "stale" => fs::write(dir.path().join(state::FILE), saved).expect("write"),
+                    _ => fs::write(dir.path().join(state::FILE), b"{\"files\": [").expect("write"),
+                }
+            }
+            let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+            assert_eq!(sink.notes().len(), usize::from(damage == "corrupt"), "{damage}");
+            let mark = sink.resume("", heartrate).await.expect("resume").expect("a mark");
+            assert_eq!(mark.last.as_deref(), Some("2025-06-01T00:10:00+00:00"), "{damage}");
+            // Two batches that overlap the file, then one that overlaps the first of them.
+            let first = sink
+                .upsert(batch(heartrate, &[sample(5), sample(10), sample(15)], None))
+                .await
+                .expect("upsert");
+            assert_eq!((first.added, first.unchanged, first.total), (1, 2, 4), "{damage}");
+            let second = sink
+                .upsert(batch(heartrate, &[sample(15), sample(20)], None))
+                .await
+                .expect("upsert");
+            assert_eq!((second.added, second.unchanged, second.total), (1, 1, 5), "{damage}");
+            sink.finish().await.expect("finish");
+            let got = lines(&path);
+            let mut unique = got.clone();
+            unique.dedup();
+            assert_eq!(got.len(), 5, "{damage}: {got:#?}");
+            assert_eq!(unique, got, "{damage}");
+            let state = State::load(dir.path()).expect("state repaired");
+            assert_eq!(state.files["heartrate.ndjson"].documents, 5, "{damage}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_sink_on_a_locked_directory_fails_at_once_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = FileSink::open(dir.path(), ndjson()).expect("open");
+        let second = FileSink::open(dir.path(), ndjson()).expect_err("locked");
+        assert!(matches!(second, SinkError::Locked { .. }), "{second}");
+        assert!(second.to_string().contains("another export"), "{second}");
+        drop(first);
+        FileSink::open(dir.path(), ndjson()).expect("free again");
+    }
+
+    #[tokio::test]
+    async fn a_file_as_destination_or_an_unwritable_directory_fails_before_anything() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("afile");
+        fs::write(&file, b"x").expect("write");
+        let err = FileSink::open(&file, ndjson()).expect_err("a file");
+        assert!(matches!(err, SinkError::NotADirectory { .. }), "{err}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let locked = dir.path().join("ro");
+            fs::create_dir(&locked).expect("mkdir");
+            fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).expect("chmod");
+            // Root writes anywhere: the check only means something for other users.
+            if fs::write(locked.join("x"), b"").is_err() {
+                let err = FileSink::open(&locked, ndjson()).expect_err("read-only");
+                assert!(matches!(err, SinkError::Io { .. }), "{err}");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn files_are_private_by_default_and_the_mode_is_configurable() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |path: &Path| fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+        let sleep = find("sleep");
+        let doc = json!({"id": "a", "day": "2024-01-01"});
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        sink.upsert(batch(sleep, std::slice::from_ref(&doc), None))
+            .await
+            .expect("upsert");
+        sink.finish().await.expect("finish");
+        assert_eq!(mode(&dir.path().join("sleep.ndjson")), 0o600);
+        assert_eq!(mode(&dir.path().join(state::FILE)), 0o600);
+        assert_eq!(mode(&dir.path().join(LOCK_FILE)), 0o600);
+        drop(sink);
+        let options = FileSinkOptions {
+            mode: 0o640,
+            ..ndjson()
+        };
+        let mut sink = FileSink::open(dir.path(), options).expect("open");
+        sink.upsert(batch(sleep, &[doc], None)).await.expect("upsert");
+        assert_eq!(mode(&dir.path().join("sleep.ndjson")), 0o640);
+    }
+
+    #[test]
+    fn temporary_names_are_unpredictable_and_never_reuse_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, _) = create_temp(dir.path(), "x.ndjson", 0o600).expect("temp");
+        let (b, _) = create_temp(dir.path(), "x.ndjson", 0o600).expect("temp");
+        assert_ne!(a, b);
+        // A name someone planted (a symlink, say) is never opened: creation is exclusive.
+        let planted = dir.path().join("planted");
+        let err = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&a)
+            .expect_err("exists");
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        let _ = planted;
+    }
+
+    #[tokio::test]
+    async fn csv_files_are_guarded_keyed_and_rewritten_under_a_new_header() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let workout = find("workout");
+        let options = FileSinkOptions {
+            format: FileFormat::Csv,
+            ..FileSinkOptions::default()
+        };
+        let header = csv_header(workout);
+        // A file an older version wrote, with another header.
+        fs::write(
+            dir.path().join("workout.csv"),
+            "id,day,label,legacy\nw1,2025-06-01,=HYPERLINK(\"x\"),old\n",
+        )
+        .expect("write");
+        let mut sink = FileSink::open(dir.path(), options).expect("open");
+        let docs = [
+            json!({"id": "w1", "day": "2025-06-01", "label": "=1+1", "calories": -3}),
+            json!({"id": "w2", "day": "2025-06-02", "label": "@SUM(A1)"}),
+        ];
+        let done = sink.upsert(batch(workout, &docs, None)).await.expect("upsert");
+        assert_eq!((done.added, done.updated, done.total), (1, 1, 2));
+        sink.finish().await.expect("finish");
+        let text = fs::read_to_string(dir.path().join("workout.csv")).expect("read");
+        let records = csv::parse_csv(&text);
+        assert_eq!(records[0], header, "the new header");
+        assert_eq!(records.len(), 3, "{text}");
+        assert!(
+            !text.contains(",=") && !text.contains(",@") && !text.contains("\n="),
+            "{text}"
+        );
+        assert!(text.contains("'=1+1") && text.contains("'@SUM(A1)"), "{text}");
+        // Appending again under the same header keeps it and each key once.
+        drop(sink);
+        let mut sink = FileSink::open(dir.path(), options).expect("open");
+        let more = [json!({"id": "w3", "day": "2025-06-03", "label": "-x"}), docs[1].clone()];
+        let done = sink.upsert(batch(workout, &more, None)).await.expect("upsert");
+        assert_eq!((done.added, done.unchanged, done.total), (1, 1, 3));
+        let records = csv::parse_csv(&fs::read_to_string(dir.path().join("workout.csv")).expect("read"));
+        assert_eq!(records.len(), 4);
+        assert_eq!(records[0], header);
+    }
+}

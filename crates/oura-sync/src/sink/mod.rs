@@ -1,0 +1,223 @@
+//! Where synced documents go: the [`Sink`] trait, and the file sinks ([`FileSink`]: NDJSON and
+//! CSV files in a directory).
+//!
+//! A sink receives [`Batch`]es: documents of one collection of one user, keyed (the `id`, or
+//! the timestamp for time series), in the order of their positions, together with the
+//! [`Mark`] that says where the export stands once the batch is stored. A sink stores the rows
+//! and the mark *together*: a database in one transaction; the file sink by reading and keying
+//! every file before it appends to it, so that a mark older than the file (or none) can never
+//! make a document appear twice.
+//!
+//! A database sink implements the same trait: `upsert` is `INSERT ... ON CONFLICT (user,
+//! collection, key) DO UPDATE`, with the mark written in the same transaction, and `resume`
+//! reads the mark back.
+
+mod csv;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod database;
+mod file;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::fmt;
+use std::future::Future;
+
+pub use self::csv::{CsvOptions, guard_cell, parse_csv};
+pub(crate) use self::file::replace_with;
+pub use self::file::{FileFormat, FileSink, FileSinkOptions, LOCK_FILE, OTHER_COLUMN, TMP_MARK, csv_header, csv_line};
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use self::database::DatabaseSink;
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresSink;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::SqliteSink;
+use crate::Collection;
+
+/// A document's identity within its collection: what an upsert matches on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// The document's `id`.
+    Id(String),
+    /// The position (RFC 3339 timestamp) of a time series sample, which has no id.
+    Time(String),
+    /// Neither: the document's compact JSON text itself.
+    Content(String),
+}
+
+impl Key {
+    /// The key of a document from its id and position texts (either may be empty), else its
+    /// whole text.
+    pub fn new(id: &str, position: &str, whole: impl FnOnce() -> String) -> Key {
+        if !id.is_empty() {
+            Key::Id(id.to_owned())
+        } else if !position.is_empty() {
+            Key::Time(position.to_owned())
+        } else {
+            Key::Content(whole())
+        }
+    }
+
+    /// The key's text, without its kind.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Id(text) | Key::Time(text) | Key::Content(text) => text,
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Id(id) => write!(f, "id {id}"),
+            Key::Time(at) => write!(f, "timestamp {at}"),
+            Key::Content(_) => f.write_str("content"),
+        }
+    }
+}
+
+/// One document, ready for a sink.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    /// Its identity.
+    pub key: Key,
+    /// Where it lies in time, as Oura wrote it: a day (`2024-01-31`) or an RFC 3339 instant.
+    pub position: Option<String>,
+    /// The document as compact JSON, keys in the order Oura sent them.
+    pub json: String,
+}
+
+impl Doc {
+    /// The document `value` of `collection`: keyed by its `id`, else by its position (time
+    /// series samples have no id), else by its whole text.
+    pub fn of(collection: &Collection, value: &serde_json::Value) -> Doc {
+        let json = value.to_string();
+        let id = value.get("id").map(file::text_of).unwrap_or_default();
+        let position = collection
+            .position
+            .and_then(|field| value.get(field)?.as_str())
+            .map(str::to_owned);
+        Doc {
+            key: Key::new(&id, position.as_deref().unwrap_or_default(), || json.clone()),
+            position,
+            json,
+        }
+    }
+}
+
+/// Where the export of one collection stands: stored with the rows it describes, and read back
+/// to know where the next run starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mark {
+    /// The position of the latest document stored (a day or an RFC 3339 instant).
+    pub last: Option<String>,
+    /// The end of the range fetched completely (a day or an instant): where a collection without
+    /// documents starts next time.
+    pub through: Option<String>,
+}
+
+/// Documents of one collection of one user, to be upserted, and the mark to commit with them.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The user the documents belong to (an empty string when a sink holds one user only).
+    pub user: String,
+    /// The collection.
+    pub collection: &'static Collection,
+    /// The documents, in order of position; a key may appear more than once (the last wins).
+    pub docs: Vec<Doc>,
+    /// Where the export stands once these documents are stored. A batch may have no documents
+    /// and only move the mark.
+    pub mark: Mark,
+}
+
+/// What one upsert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upserted {
+    /// Documents the sink did not hold before.
+    pub added: u64,
+    /// Documents it held whose content changed.
+    pub updated: u64,
+    /// Documents it held unchanged.
+    pub unchanged: u64,
+    /// Documents of the collection it holds after.
+    pub total: u64,
+}
+
+impl Upserted {
+    /// Adds the counts of a later upsert (the total is the later one's).
+    pub fn absorb(&mut self, later: Upserted) {
+        self.added += later.added;
+        self.updated += later.updated;
+        self.unchanged += later.unchanged;
+        self.total = later.total;
+    }
+}
+
+/// A sink failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// A local file or directory could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The destination names a file, not a directory.
+    #[error("{} is a file, not a directory", path.display())]
+    NotADirectory {
+        /// The path.
+        path: std::path::PathBuf,
+    },
+    /// Another export holds the destination's lock.
+    #[error("another export is writing to {} (it holds {}); wait for it to finish", dir.display(), file::LOCK_FILE)]
+    Locked {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
+    /// Another failure of the sink's storage (a database error, for example).
+    #[error("{0}")]
+    Storage(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl SinkError {
+    /// An I/O error while doing `what`.
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        SinkError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// Storage for synced documents (files, a database).
+///
+/// The pipeline calls [`resume`](Sink::resume) once per collection before it fetches, then
+/// [`upsert`](Sink::upsert) with batches of each collection in order, then
+/// [`finish`](Sink::finish) once, also after an interruption or a failure.
+///
+/// Contract: an upsert is idempotent (the same batch twice stores each document once), and the
+/// mark is committed with the rows: after a crash at any moment, the sink holds each document
+/// at most once and its mark never claims more than the rows it holds.
+pub trait Sink: Send + 'static {
+    /// Where the export of `collection` for `user` stands, or `None` if the sink holds nothing
+    /// of it.
+    fn resume(
+        &mut self,
+        user: &str,
+        collection: &'static Collection,
+    ) -> impl Future<Output = Result<Option<Mark>, SinkError>> + Send;
+
+    /// Stores the batch's documents (insert or replace by key) and its mark, together.
+    fn upsert(&mut self, batch: Batch) -> impl Future<Output = Result<Upserted, SinkError>> + Send;
+
+    /// Commits whatever is pending (the file sink's state file).
+    fn finish(&mut self) -> impl Future<Output = Result<(), SinkError>> + Send;
+}

@@ -1,0 +1,287 @@
+//! The pipeline against the emulator (its today pinned to 2025-06-30), into the file sink and
+//! into a keyed in-memory sink shaped like a database table: what it fetches, what it asks for,
+//! and what a second run and an interrupted run do.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use futures::TryStreamExt as _;
+use oura_emulator::Emulator;
+use oura_sync::progress::{Event, Silent};
+use oura_sync::sink::{Batch, FileFormat, FileSink, FileSinkOptions, Key, Mark, Sink, SinkError, Upserted};
+use oura_sync::{Collection, Options};
+use serde_json::Value;
+
+const TODAY: &str = "2025-06-30";
+
+fn today() -> NaiveDate {
+    NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").expect("date")
+}
+
+fn end_of_today() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(&format!("{TODAY}T23:59:59+00:00")).expect("instant")
+}
+
+async fn emulator(days: u32) -> Emulator {
+    Emulator::builder()
+        .users(2)
+        .history_days(days)
+        .page_size(7)
+        .today(today())
+        .start()
+        .await
+        .expect("emulator")
+}
+
+fn client(emulator: &Emulator, user: usize) -> oura::Client {
+    oura::Client::builder()
+        .base_url(emulator.base_url())
+        .token(emulator.token(user))
+        .build()
+        .expect("client")
+}
+
+async fn expected(emulator: &Emulator, user: usize, route: &str, since: &str) -> Vec<Value> {
+    let collection = oura::collection(route).expect("a collection");
+    let range = oura::AnyRange::from_bounds(collection.range, Some(since), Some(TODAY)).expect("a range");
+    oura::list_by_route(&client(emulator, user), route, range)
+        .expect("route")
+        .try_collect()
+        .await
+        .expect("documents")
+}
+
+fn options(since: &str) -> Options {
+    let mut options = Options::new(today(), end_of_today());
+    options.since = Some(NaiveDate::parse_from_str(since, "%Y-%m-%d").expect("date"));
+    options.concurrency = 4;
+    options
+}
+
+/// A sink like a database table per collection: rows keyed by (user, collection, key), and a
+/// mark per (user, collection) committed in the same critical section as the rows.
+#[derive(Debug, Default, Clone)]
+struct Table {
+    inner: Arc<Mutex<TableInner>>,
+}
+
+#[derive(Debug, Default)]
+struct TableInner {
+    rows: BTreeMap<(String, &'static str, Key), String>,
+    marks: BTreeMap<(String, &'static str), Mark>,
+    upserts: usize,
+}
+
+impl Sink for Table {
+    async fn resume(&mut self, user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+        let inner = self.inner.lock().expect("lock");
+        Ok(inner.marks.get(&(user.to_owned(), collection.route)).cloned())
+    }
+
+    async fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+        let mut inner = self.inner.lock().expect("lock");
+        inner.upserts += 1;
+        let mut done = Upserted::default();
+        for doc in batch.docs {
+            let key = (batch.user.clone(), batch.collection.route, doc.key);
+            match inner.rows.insert(key, doc.json.clone()) {
+                None => done.added += 1,
+                Some(old) if old == doc.json => done.unchanged += 1,
+                Some(_) => done.updated += 1,
+            }
+        }
+        inner
+            .marks
+            .insert((batch.user.clone(), batch.collection.route), batch.mark);
+        done.total = inner
+            .rows
+            .keys()
+            .filter(|(u, c, _)| *u == batch.user && *c == batch.collection.route)
+            .count() as u64;
+        Ok(done)
+    }
+
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_collection_lands_in_the_files_once_and_a_second_run_asks_one_page_each() {
+    let emulator = emulator(40).await;
+    let since = "2025-06-10";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sink = FileSink::open(dir.path(), FileSinkOptions::default()).expect("open");
+    let report = oura_sync::run(
+        &client(&emulator, 0),
+        &mut sink,
+        &options(since),
+        Arc::new(Silent),
+        std::future::pending(),
+    )
+    .await
+    .expect("run");
+    assert!(!report.interrupted);
+    assert_eq!(report.collections.len(), 18);
+    assert!(report.collections.iter().all(|c| c.failure.is_none()), "{report:#?}");
+    let requests = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v2/"))
+        .count() as u64;
+    assert_eq!(report.requests, requests, "every request counted once");
+    for c in &report.collections {
+        let file = dir.path().join(FileFormat::Ndjson.file_name(c.collection));
+        let got: Vec<Value> = std::fs::read_to_string(&file)
+            .expect("file")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        let want = expected(&emulator, 0, c.collection.route, since).await;
+        assert_eq!(got, want, "{}", c.collection.route);
+        assert_eq!(c.upserted.added, want.len() as u64, "{}", c.collection.route);
+        assert_eq!(c.total, Some(want.len() as u64), "{}", c.collection.route);
+    }
+    drop(sink);
+
+    // Nothing new: one request per collection, nothing written.
+    emulator.clear_requests();
+    let mut sink = FileSink::open(dir.path(), FileSinkOptions::default()).expect("open");
+    let mut again = options(since);
+    again.since = None;
+    let report = oura_sync::run(
+        &client(&emulator, 0),
+        &mut sink,
+        &again,
+        Arc::new(Silent),
+        std::future::pending(),
+    )
+    .await
+    .expect("run");
+    let requests: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v2/"))
+        .collect();
+    assert_eq!(requests.len(), 18, "{requests:#?}");
+    assert!(
+        report
+            .collections
+            .iter()
+            .all(|c| c.upserted.added == 0 && c.upserted.updated == 0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keyed_table_sink_holds_each_document_once_per_user_with_its_mark() {
+    let emulator = emulator(20).await;
+    let since = "2025-06-15";
+    let table = Table::default();
+    for user in [0, 1] {
+        for _ in 0..2 {
+            let mut sink = table.clone();
+            let mut options = options(since);
+            options.user = format!("user{user}");
+            options.collections = ["daily_sleep", "heartrate", "workout"]
+                .iter()
+                .map(|r| oura_sync::find(r).expect("route"))
+                .collect();
+            let report = oura_sync::run(
+                &client(&emulator, user),
+                &mut sink,
+                &options,
+                Arc::new(Silent),
+                std::future::pending(),
+            )
+            .await
+            .expect("run");
+            assert!(report.collections.iter().all(|c| c.failure.is_none()));
+        }
+    }
+    let (rows, marks) = {
+        let inner = table.inner.lock().expect("lock");
+        (inner.rows.clone(), inner.marks.clone())
+    };
+    for user in [0, 1] {
+        for route in ["daily_sleep", "heartrate", "workout"] {
+            let want = expected(&emulator, user, route, since).await;
+            let got: Vec<Value> = rows
+                .iter()
+                .filter(|((u, c, _), _)| *u == format!("user{user}") && *c == route)
+                .map(|(_, json)| serde_json::from_str(json).expect("json"))
+                .collect();
+            assert_eq!(got.len(), want.len(), "user {user} {route}");
+            let mark = &marks[&(format!("user{user}"), route)];
+            let last = want
+                .iter()
+                .filter_map(|d| d.get(if route == "heartrate" { "timestamp" } else { "day" })?.as_str())
+                .max()
+                .map(str::to_owned);
+            assert_eq!(mark.last, last, "user {user} {route}");
+            assert!(mark.through.is_some(), "user {user} {route}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_ends_the_run_with_what_came_in_order_stored() {
+    let emulator = Emulator::builder()
+        .users(1)
+        .history_days(60)
+        .page_size(3)
+        .latency(std::time::Duration::from_millis(20))
+        .today(today())
+        .start()
+        .await
+        .expect("emulator");
+    let table = Table::default();
+    let mut sink = table.clone();
+    let fetched = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let observer = {
+        let fetched = Arc::clone(&fetched);
+        move |event: &Event| {
+            if let Event::Fetched { documents, .. } = event {
+                fetched.fetch_add(*documents, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    };
+    let stop = {
+        let fetched = Arc::clone(&fetched);
+        async move {
+            while fetched.load(std::sync::atomic::Ordering::SeqCst) < 20 {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    };
+    let report = oura_sync::run(
+        &client(&emulator, 0),
+        &mut sink,
+        &options("2025-05-01"),
+        Arc::new(observer),
+        stop,
+    )
+    .await
+    .expect("run");
+    assert!(report.interrupted);
+    let (rows, marks) = {
+        let inner = table.inner.lock().expect("lock");
+        (inner.rows.clone(), inner.marks.clone())
+    };
+    // Every stored collection holds a prefix of its documents in time, up to its mark.
+    for ((_, route), mark) in &marks {
+        let want = expected(&emulator, 0, route, "2025-05-01").await;
+        let stored: Vec<&String> = rows
+            .iter()
+            .filter(|((_, c, _), _)| c == route)
+            .map(|(_, j)| j)
+            .collect();
+        assert!(stored.len() <= want.len(), "{route}");
+        if mark.through.is_some() {
+            assert_eq!(stored.len(), want.len(), "{route} complete");
+        }
+    }
+    let stored: usize = rows.len();
+    let fetched: u64 = report.collections.iter().map(|c| c.fetched).sum();
+    assert!(stored as u64 <= fetched, "{stored} stored of {fetched} fetched");
+}
