@@ -58,6 +58,8 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
     let builder = Client::builder()
         .application(APPLICATION)
         .retry(retry_policy())
+        // Oura's budget, learned from its answers; waits bounded and visible (oura-sync).
+        .rate_limiter(oura_sync::fetch::rate_limiter())
         .sandbox(global.sandbox);
     if global.emulator {
         let emulator = start_emulator().await?;
