@@ -84,7 +84,7 @@ PY
 PIDS+=($!)
 
 EMULATOR_OUT="$WORK/emulator.out"
-"$BIN" --port 0 --seed 1 --users 1 --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
+"$BIN" --port 0 --seed 1 --users 1 --today 2025-12-31 --client-id "$CLIENT_ID" --client-secret "$CLIENT_SECRET" \
     >"$EMULATOR_OUT" 2>"$WORK/emulator.err" &
 PIDS+=($!)
 
@@ -106,10 +106,10 @@ RECEIVER="http://127.0.0.1:$(cat "$RECEIVER_PORT_FILE")/hook"
 # A configuration naming real document ids and a real subscription, so the single-document and
 # subscription routes answer 200 and their bodies are checked too, not only their 404s/403s.
 CONFIG="$WORK/schemathesis.toml"
-"$VENV/bin/python" - "$BASE_URL" "$TOKEN" "$CLIENT_ID" "$CLIENT_SECRET" "$RECEIVER" "$CONFIG" <<'PY'
+"$VENV/bin/python" - "$BASE_URL" "$TOKEN" "$CLIENT_ID" "$CLIENT_SECRET" "$RECEIVER" "$CONFIG" "$SPEC" <<'PY'
 import json, sys, urllib.request
 
-base, token, client_id, client_secret, receiver, out = sys.argv[1:]
+base, token, client_id, client_secret, receiver, out, spec = sys.argv[1:]
 
 def call(method, path, body=None, headers=None):
     request = urllib.request.Request(base + path, method=method, data=body)
@@ -120,13 +120,19 @@ def call(method, path, body=None, headers=None):
         return json.load(response)
 
 def first_id(prefix, collection):
-    query = "" if collection == "ring_configuration" else "?start_date=2024-01-01&end_date=2025-12-31"
+    # Parameters a route does not take are ignored, so one query serves every collection.
+    query = "?start_date=2024-01-01&end_date=2025-12-31"
     page = call("GET", f"{prefix}/{collection}{query}", headers={"Authorization": f"Bearer {token}"})
     return page["data"][0]["id"]
 
-collections = ["daily_activity", "daily_cardiovascular_age", "daily_readiness", "daily_resilience",
-               "daily_sleep", "daily_spo2", "daily_stress", "enhanced_tag", "rest_mode_period",
-               "ring_configuration", "session", "sleep", "sleep_time", "tag", "vO2_max", "workout"]
+# Every collection with a single-document route, read from the spec itself.
+with open(spec) as f:
+    paths = json.load(f)["paths"]
+collections = sorted(
+    p[len("/v2/usercollection/"):-len("/{document_id}")]
+    for p in paths
+    if p.startswith("/v2/usercollection/") and p.endswith("/{document_id}")
+)
 def subscribe():
     return call(
         "POST", "/v2/webhook/subscription",
@@ -156,9 +162,18 @@ lines = [
     "enabled = false",
     "",
     "# The sandbox serves without a token (the spec lists bearer auth for it).",
+    "# The list routes accept what the live API's validator (pydantic, lax mode) accepts, which is",
+    "# more than the spec's `format: date-time`/`date` (`start_date=0.5` is a Unix time there).",
+    "# grammar-check.sh proves that acceptance against pydantic itself, so schemathesis's",
+    "# negative-data check, which reads the spec's formats, is off for these routes.",
     "[[operations]]",
     'include-path-regex = "^/v2/sandbox/usercollection/[^/]+$"',
     "checks.ignored_auth.enabled = false",
+    "checks.negative_data_rejection.enabled = false",
+    "",
+    "[[operations]]",
+    'include-path-regex = "^/v2/usercollection/[^/]+$"',
+    "checks.negative_data_rejection.enabled = false",
     "",
     "# Without client credentials these answer 403, like the subscription routes whose refusals",
     "# the spec does document; it documents none for these two, so the coverage phase's",
@@ -169,6 +184,8 @@ lines = [
 ]
 for prefix in ["/v2/usercollection", "/v2/sandbox/usercollection"]:
     for collection in collections:
+        if f"{prefix}/{collection}/{{document_id}}" not in paths:
+            continue
         lines += ["", "[[operations]]",
                   f"include-path = {q(prefix + '/' + collection + '/{document_id}')}",
                   f"parameters = {{ document_id = {q(first_id(prefix, collection))} }}"]
@@ -180,6 +197,12 @@ for method, path in [("GET", "/v2/webhook/subscription/{id}"), ("PUT", "/v2/webh
                      ("PUT", "/v2/webhook/subscription/renew/{id}")]:
     lines += ["", "[[operations]]", f"include-path = {q(path)}", f"include-method = {q(method)}",
               f"parameters = {{ id = {q(subscribe())} }}"]
+    if method != "GET":
+        # An unknown id is answered 404 here, as the live API answers it (recorded in
+        # shared/oura/recorded/*_not_found.json); the spec documents only 403. The id is fixed
+        # above, so once a phase deleted it the stateful phase's "created resource" is that one.
+        lines.append("checks.status_code_conformance.enabled = false")
+        lines.append("checks.ensure_resource_availability.enabled = false")
 with open(out, "w") as f:
     f.write("\n".join(lines) + "\n")
 PY

@@ -748,8 +748,8 @@ async fn webhooks_subscribe_renew_ensure_receive_and_delete() {
     let output = run(webhooks(&["renew", &id])).await;
     assert_eq!(
         output.status.code(),
-        Some(4),
-        "an unknown id is refused (403): {}",
+        Some(5),
+        "an unknown id is not found (404, as Oura answers a renewal of an unknown id): {}",
         text(&output.stderr)
     );
 }

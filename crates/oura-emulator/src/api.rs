@@ -2,7 +2,7 @@
 //! checks in front of them (User-Agent, bearer token, rate limit) and Oura's pagination.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State as AxState};
@@ -18,6 +18,8 @@ use sha2::Sha256;
 
 use crate::collection::{Collection, page_json};
 use crate::data::{UserData, generate, local_ts, series};
+use oura_api_sys::catalog::RangeKind;
+
 use crate::errors::ApiError;
 use crate::query::{self, Query, QueryDateTime};
 use crate::state::{State, Subject, epoch_secs, lock};
@@ -35,7 +37,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The checks in front of every data route, in Oura's order: User-Agent (403), token (401),
-/// rate limit (429). Adds the `X-RateLimit-*` headers to every answer.
+/// rate limit per application and per token (429), the route's scope (403, see
+/// `oura_api_sys::scopes`). Adds the `X-RateLimit-*` headers to every answer.
 pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     if state.config.require_user_agent
@@ -61,7 +64,7 @@ pub(crate) async fn guard(AxState(state): AxState<Arc<State>>, mut request: Requ
     if let (Some(token), Some(_)) = (&token, &grant) {
         keys.push(format!("token:{token}"));
     }
-    let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, Instant::now());
+    let status = lock(&state.limiter).check(&keys, limit.requests, limit.window, state.now());
     let reset = epoch_secs().saturating_add(status.reset_after.as_secs_f64().ceil() as u64);
     if status.limited {
         let mut response = crate::errors::detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
@@ -196,7 +199,7 @@ fn filter_fields(page: &mut serde_json::Value, collection: Collection, fields: O
         return;
     };
     let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
-    let required = collection.required_fields();
+    let required: Vec<&str> = collection.required_fields().collect();
     if let Some(items) = page.get_mut("data").and_then(|d| d.as_array_mut()) {
         for item in items {
             if let Some(object) = item.as_object_mut() {
@@ -232,8 +235,14 @@ pub(crate) async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let collection = Collection::from_path(&collection).ok_or(ApiError::RouteNotFound)?;
+    let sandbox = caller.subject == Subject::Sandbox;
+    let spec = collection.spec();
+    if sandbox && spec.sandbox_params.is_none() {
+        return Err(ApiError::RouteNotFound);
+    }
     let user = user_of(&state, &caller)?;
-    let query = Query::parse(raw.as_deref());
+    // What the route does not take is ignored (the sandbox takes neither `fields` nor `latest`).
+    let query = Query::parse(raw.as_deref()).taken_by(spec, sandbox);
     if collection.is_time_series() {
         return time_series_page(&state, user, collection, &query);
     }
@@ -244,10 +253,10 @@ pub(crate) async fn list(
             (cursor.s as i32, cursor.e as i32, Some((cursor.a.0 as i32, cursor.a.1)))
         }
         None => {
-            let (start, end) = if collection == Collection::RingConfiguration {
-                (NaiveDate::MIN, NaiveDate::MAX)
-            } else {
-                date_range(&query, state.config.today)?
+            let (start, end) = match spec.range {
+                RangeKind::Days => date_range(&query, state.config.today)?,
+                // A collection without a range (ring_configuration) is served whole.
+                RangeKind::Whole | RangeKind::Series => (NaiveDate::MIN, NaiveDate::MAX),
             };
             (start.num_days_from_ce(), end.num_days_from_ce(), None)
         }
@@ -395,8 +404,15 @@ pub(crate) async fn single(
     axum::Extension(caller): axum::Extension<Caller>,
     Path((collection, document_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let sandbox = caller.subject == Subject::Sandbox;
     let collection = Collection::from_path(&collection)
-        .filter(|c| !c.is_time_series())
+        .filter(|c| {
+            if sandbox {
+                c.spec().sandbox_single
+            } else {
+                c.spec().single
+            }
+        })
         .ok_or(ApiError::RouteNotFound)?;
     let user = user_of(&state, &caller)?;
     let found = {

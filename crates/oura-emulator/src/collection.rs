@@ -2,6 +2,7 @@
 //! the generated model of `oura-api-sys` for its route.
 
 use chrono::NaiveDate;
+use oura_api_sys::catalog;
 use oura_api_sys::open_enums::ExtApiV2DataType;
 use oura_api_sys::types;
 use serde::Serialize;
@@ -71,28 +72,35 @@ impl Collection {
         Collection::Workout,
     ];
 
-    /// The path segment after `/v2/usercollection/`.
-    pub fn path(self) -> &'static str {
+    /// This collection's row in the spec's collection table ([`oura_api_sys::catalog`]): its
+    /// route, the parameters its user and sandbox routes take, its single-document routes, its
+    /// fields. Everything the routes need to know about a collection is read from there.
+    pub fn spec(self) -> &'static catalog::Collection {
         match self {
-            Collection::DailyActivity => "daily_activity",
-            Collection::DailyCardiovascularAge => "daily_cardiovascular_age",
-            Collection::DailyReadiness => "daily_readiness",
-            Collection::DailyResilience => "daily_resilience",
-            Collection::DailySleep => "daily_sleep",
-            Collection::DailySpo2 => "daily_spo2",
-            Collection::DailyStress => "daily_stress",
-            Collection::EnhancedTag => "enhanced_tag",
-            Collection::Heartrate => "heartrate",
-            Collection::RestModePeriod => "rest_mode_period",
-            Collection::RingBatteryLevel => "ring_battery_level",
-            Collection::RingConfiguration => "ring_configuration",
-            Collection::Session => "session",
-            Collection::Sleep => "sleep",
-            Collection::SleepTime => "sleep_time",
-            Collection::Tag => "tag",
-            Collection::Vo2Max => "vO2_max",
-            Collection::Workout => "workout",
+            Collection::DailyActivity => &catalog::DAILY_ACTIVITY,
+            Collection::DailyCardiovascularAge => &catalog::DAILY_CARDIOVASCULAR_AGE,
+            Collection::DailyReadiness => &catalog::DAILY_READINESS,
+            Collection::DailyResilience => &catalog::DAILY_RESILIENCE,
+            Collection::DailySleep => &catalog::DAILY_SLEEP,
+            Collection::DailySpo2 => &catalog::DAILY_SPO2,
+            Collection::DailyStress => &catalog::DAILY_STRESS,
+            Collection::EnhancedTag => &catalog::ENHANCED_TAG,
+            Collection::Heartrate => &catalog::HEARTRATE,
+            Collection::RestModePeriod => &catalog::REST_MODE_PERIOD,
+            Collection::RingBatteryLevel => &catalog::RING_BATTERY_LEVEL,
+            Collection::RingConfiguration => &catalog::RING_CONFIGURATION,
+            Collection::Session => &catalog::SESSION,
+            Collection::Sleep => &catalog::SLEEP,
+            Collection::SleepTime => &catalog::SLEEP_TIME,
+            Collection::Tag => &catalog::TAG,
+            Collection::Vo2Max => &catalog::VO2_MAX,
+            Collection::Workout => &catalog::WORKOUT,
         }
+    }
+
+    /// The path segment after `/v2/usercollection/` (the catalog's route).
+    pub fn path(self) -> &'static str {
+        self.spec().route
     }
 
     /// The collection whose path segment is `path`.
@@ -102,30 +110,13 @@ impl Collection {
 
     /// Whether this is a time series (`start_datetime`/`end_datetime`, no single documents).
     pub fn is_time_series(self) -> bool {
-        matches!(self, Collection::Heartrate | Collection::RingBatteryLevel)
+        self.spec().range == catalog::RangeKind::Series
     }
 
-    /// The webhook `data_type` for this collection (`None` for the time series).
+    /// The webhook `data_type` for this collection: its route in lower case, when the spec's
+    /// `data_type` enum lists it (`None` for the time series).
     pub fn data_type(self) -> Option<ExtApiV2DataType> {
-        Some(match self {
-            Collection::DailyActivity => ExtApiV2DataType::DailyActivity,
-            Collection::DailyCardiovascularAge => ExtApiV2DataType::DailyCardiovascularAge,
-            Collection::DailyReadiness => ExtApiV2DataType::DailyReadiness,
-            Collection::DailyResilience => ExtApiV2DataType::DailyResilience,
-            Collection::DailySleep => ExtApiV2DataType::DailySleep,
-            Collection::DailySpo2 => ExtApiV2DataType::DailySpo2,
-            Collection::DailyStress => ExtApiV2DataType::DailyStress,
-            Collection::EnhancedTag => ExtApiV2DataType::EnhancedTag,
-            Collection::RestModePeriod => ExtApiV2DataType::RestModePeriod,
-            Collection::RingConfiguration => ExtApiV2DataType::RingConfiguration,
-            Collection::Session => ExtApiV2DataType::Session,
-            Collection::Sleep => ExtApiV2DataType::Sleep,
-            Collection::SleepTime => ExtApiV2DataType::SleepTime,
-            Collection::Tag => ExtApiV2DataType::Tag,
-            Collection::Vo2Max => ExtApiV2DataType::Vo2Max,
-            Collection::Workout => ExtApiV2DataType::Workout,
-            Collection::Heartrate | Collection::RingBatteryLevel => return None,
-        })
+        Some(ExtApiV2DataType::from(self.spec().method_name().as_str())).filter(ExtApiV2DataType::is_known)
     }
 
     /// The collection a webhook `data_type` names.
@@ -136,66 +127,9 @@ impl Collection {
     }
 
     /// Fields every document of this collection carries even when `fields=` asks for fewer
-    /// (the model's required fields, so a filtered document still decodes).
-    pub(crate) fn required_fields(self) -> &'static [&'static str] {
-        match self {
-            Collection::DailyActivity => &[
-                "id",
-                "active_calories",
-                "average_met_minutes",
-                "contributors",
-                "day",
-                "equivalent_walking_distance",
-                "high_activity_met_minutes",
-                "high_activity_time",
-                "inactivity_alerts",
-                "low_activity_met_minutes",
-                "low_activity_time",
-                "medium_activity_met_minutes",
-                "medium_activity_time",
-                "met",
-                "meters_to_target",
-                "non_wear_time",
-                "resting_time",
-                "sedentary_met_minutes",
-                "sedentary_time",
-                "steps",
-                "target_calories",
-                "target_meters",
-                "timestamp",
-                "total_calories",
-            ],
-            Collection::DailyCardiovascularAge => &["id", "day"],
-            Collection::DailyReadiness | Collection::DailySleep => &["id", "contributors", "day", "timestamp"],
-            Collection::DailyResilience => &["id", "day", "contributors", "level"],
-            Collection::DailySpo2 | Collection::DailyStress | Collection::SleepTime => &["id", "day"],
-            Collection::EnhancedTag => &["id", "start_time", "start_day"],
-            Collection::Heartrate => &["timestamp", "timestamp_unix", "bpm", "source"],
-            Collection::RestModePeriod => &["id", "episodes", "start_day"],
-            Collection::RingBatteryLevel => &["timestamp", "timestamp_unix", "level"],
-            Collection::RingConfiguration => &["id"],
-            Collection::Session => &["id", "day", "end_datetime", "start_datetime", "type"],
-            Collection::Sleep => &[
-                "id",
-                "bedtime_end",
-                "bedtime_start",
-                "day",
-                "low_battery_alert",
-                "period",
-                "time_in_bed",
-            ],
-            Collection::Tag => &["id", "day", "text", "timestamp", "tags"],
-            Collection::Vo2Max => &["id", "day", "timestamp", "vo2_max"],
-            Collection::Workout => &[
-                "id",
-                "activity",
-                "day",
-                "end_datetime",
-                "intensity",
-                "source",
-                "start_datetime",
-            ],
-        }
+    /// (the model's required fields in the catalog, so a filtered document still decodes).
+    pub(crate) fn required_fields(self) -> impl Iterator<Item = &'static str> {
+        self.spec().fields.iter().filter(|f| f.required).map(|f| f.name)
     }
 }
 
@@ -222,6 +156,16 @@ macro_rules! documents {
                 #[doc = concat!("A `", stringify!($model), "`.")]
                 $variant(types::$model),
             )*
+        }
+
+        /// The name of the generated model a collection's documents are held in (`None` for
+        /// the time series, which take no documents).
+        #[cfg(test)]
+        fn model_name(collection: Collection) -> Option<&'static str> {
+            match collection {
+                $(Collection::$variant => Some(stringify!($model)),)*
+                Collection::Heartrate | Collection::RingBatteryLevel => None,
+            }
         }
 
         impl Document {
@@ -389,6 +333,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_collection_of_the_spec_is_served_and_nothing_else() {
+        for spec in catalog::COLLECTIONS {
+            let served: Vec<Collection> = Collection::ALL
+                .into_iter()
+                .filter(|c| c.spec().route == spec.route)
+                .collect();
+            assert_eq!(
+                served.len(),
+                1,
+                "the spec's collection {} is served by {served:?}",
+                spec.route
+            );
+            if let Some(model) = model_name(served[0]) {
+                assert_eq!(
+                    model, spec.model,
+                    "{}: documents are held in the spec's model",
+                    spec.route
+                );
+            }
+        }
+        assert_eq!(
+            Collection::ALL.len(),
+            catalog::COLLECTIONS.len(),
+            "a collection the spec lacks"
+        );
+        assert!(Collection::Heartrate.is_time_series());
+        assert!(!Collection::Heartrate.spec().single);
+        let required: Vec<&str> = Collection::Heartrate.required_fields().collect();
+        assert_eq!(required, ["timestamp", "bpm", "source"]);
+    }
+
+    #[test]
     fn paths_round_trip_and_data_types_match() {
         for collection in Collection::ALL {
             assert_eq!(Collection::from_path(collection.path()), Some(collection));
@@ -403,5 +379,13 @@ mod tests {
             Some("vo2_max".to_owned())
         );
         assert_eq!(Collection::from_path("vo2_max"), None);
+        assert_eq!(Collection::Heartrate.data_type(), None);
+        assert_eq!(Collection::RingBatteryLevel.data_type(), None);
+        let with_events = Collection::ALL.into_iter().filter_map(Collection::data_type).count();
+        assert_eq!(
+            with_events,
+            ExtApiV2DataType::KNOWN.len(),
+            "every data_type has its collection"
+        );
     }
 }

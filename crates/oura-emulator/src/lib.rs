@@ -199,6 +199,22 @@ impl Emulator {
         Ok(self.state.mint(user, 0, scopes, Some(self.state.config.token_lifetime)))
     }
 
+    /// Moves the emulator's clock forward by `by`, as if that much time had passed: access
+    /// tokens, authorization codes and webhook subscriptions expire, and rate-limit windows
+    /// pass, without a test sleeping on the wall clock. The data's `today` does not move, and
+    /// the times sent to clients (`X-RateLimit-Reset`, webhook timestamps) stay on the
+    /// machine's clock. Advances add up, to at most
+    /// [`EmulatorConfig::MAX_LIFETIME`] in all.
+    pub fn advance_clock(&self, by: Duration) {
+        let max = u64::try_from(EmulatorConfig::MAX_LIFETIME.as_nanos()).unwrap_or(u64::MAX);
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self.state.skew.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |skew| Some(skew.saturating_add(by).min(max)),
+        );
+    }
+
     /// The personal info document of `user`; its `id` is the `user_id` of webhook events.
     pub fn personal_info(&self, user: usize) -> Result<types::PersonalInfoResponse, Error> {
         let data = self.state.users.get(user).ok_or(Error::UnknownUser(user))?;

@@ -2,7 +2,7 @@
 //! (authorization code with PKCE, refresh with rotation), `/oauth/revoke`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{RawQuery, State as AxState};
@@ -160,7 +160,7 @@ pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw)
                     redirect_uri: named_redirect,
                     scopes,
                     challenge,
-                    expires: Instant::now() + CODE_LIFETIME,
+                    expires: state.now() + CODE_LIFETIME,
                     used: false,
                 },
             );
@@ -184,6 +184,32 @@ pub(crate) async fn authorize(AxState(state): AxState<Arc<State>>, RawQuery(raw)
     }
 }
 
+/// Undoes the form encoding RFC 6749 (2.3.1) asks of the client id and secret in HTTP Basic
+/// (`%XX` escapes, `+` for a space); text without escapes is returned as it is.
+fn form_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
 /// Client credentials from the form body or HTTP Basic.
 fn client_credentials(headers: &HeaderMap, form: &[(String, String)]) -> (Option<String>, Option<String>) {
     if let Some(basic) = headers
@@ -194,7 +220,7 @@ fn client_credentials(headers: &HeaderMap, form: &[(String, String)]) -> (Option
         .and_then(|b| String::from_utf8(b).ok())
         && let Some((id, secret)) = basic.split_once(':')
     {
-        return (Some(id.to_owned()), Some(secret.to_owned()));
+        return (Some(form_decode(id)), Some(form_decode(secret)));
     }
     (
         get(form, "client_id").map(str::to_owned),
@@ -272,7 +298,7 @@ pub(crate) async fn token(
                 let Some(grant) = tokens.codes.get_mut(code) else {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Unknown code.");
                 };
-                if grant.used || Instant::now() >= grant.expires || grant.app != app {
+                if grant.used || state.now() >= grant.expires || grant.app != app {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Code used or expired.");
                 }
                 grant.used = true;
@@ -355,6 +381,15 @@ mod tests {
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert_eq!(pkce_challenge("abc", "plain"), "abc");
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        assert_eq!(form_decode("my%3Aapp"), "my:app");
+        assert_eq!(form_decode("a+b%2Bc"), "a b+c");
+        assert_eq!(form_decode("plain-secret"), "plain-secret");
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("%zz%4"), "%zz%4");
     }
 
     #[test]

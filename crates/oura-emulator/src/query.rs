@@ -20,6 +20,7 @@
 //! Booleans (`latest`) accept pydantic's words, case-insensitive, nothing else (no trimming).
 
 use chrono::{NaiveDate, NaiveDateTime};
+use oura_api_sys::catalog;
 use oura_api_sys::types::ValidationError;
 use speedate::{
     DateConfig, DateTimeConfig, MicrosecondsPrecisionOverflowBehavior, ParseError, TimeConfig, TimestampUnit,
@@ -42,6 +43,22 @@ impl Query {
                     .collect()
             })
             .unwrap_or_default(),
+        )
+    }
+
+    /// Only the parameters `route` takes (its sandbox twin's, with `sandbox`), as the catalog
+    /// says; FastAPI ignores any other query parameter, and so does the emulator.
+    pub(crate) fn taken_by(self, route: &catalog::Collection, sandbox: bool) -> Query {
+        let params = if sandbox {
+            route.sandbox_params.unwrap_or_default()
+        } else {
+            route.params
+        };
+        Query(
+            self.0
+                .into_iter()
+                .filter(|(name, _)| params.iter().any(|p| p.name() == name))
+                .collect(),
         )
     }
 

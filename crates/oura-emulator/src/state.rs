@@ -209,6 +209,9 @@ pub(crate) struct State {
     pub deliveries: Mutex<Ring<Delivery>>,
     pub counter: AtomicU64,
     pub fault_counter: AtomicU64,
+    /// How far [`Emulator::advance_clock`](crate::Emulator::advance_clock) moved the clock, in
+    /// nanoseconds.
+    pub skew: AtomicU64,
     pub cursor_key: Vec<u8>,
     pub http: reqwest::Client,
 }
@@ -259,8 +262,30 @@ impl State {
             deliveries: Mutex::new(Ring::new(log_capacity)),
             counter: AtomicU64::new(0),
             fault_counter: AtomicU64::new(0),
+            skew: AtomicU64::new(0),
             http,
         }
+    }
+
+    /// How far the clock was advanced.
+    pub(crate) fn skew(&self) -> Duration {
+        Duration::from_nanos(self.skew.load(Ordering::Relaxed))
+    }
+
+    /// Now on the emulator's clock: the machine's monotonic clock plus the advances. Expiry of
+    /// tokens, codes and subscriptions and the rate-limit windows read it.
+    pub(crate) fn now(&self) -> Instant {
+        let now = Instant::now();
+        now.checked_add(self.skew()).unwrap_or(now)
+    }
+
+    /// Now on the emulator's clock, as a date-time (subscription expiration times).
+    pub(crate) fn utc_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let now = chrono::Utc::now();
+        chrono::Duration::from_std(self.skew())
+            .ok()
+            .and_then(|skew| now.checked_add_signed(skew))
+            .unwrap_or(now)
     }
 
     /// The data a subject reads.
@@ -290,7 +315,7 @@ impl State {
                 scopes,
                 // Lifetimes are bounded by the configuration's validation; an instant past the
                 // clock's range would be a token that never expires.
-                expires: lifetime.and_then(|l| Instant::now().checked_add(l)),
+                expires: lifetime.and_then(|l| self.now().checked_add(l)),
             },
         );
         token
@@ -300,7 +325,7 @@ impl State {
     pub(crate) fn authenticate(&self, token: &str) -> Option<AccessGrant> {
         let tokens = lock(&self.tokens);
         let grant = tokens.access.get(token)?;
-        if grant.expires.is_some_and(|e| Instant::now() >= e) {
+        if grant.expires.is_some_and(|e| self.now() >= e) {
             return None;
         }
         (grant.user < self.users.len()).then(|| grant.clone())

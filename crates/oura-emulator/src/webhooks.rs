@@ -76,7 +76,7 @@ fn subscription_not_found(id: &str) -> Response {
 /// cannot overflow).
 fn expiration(state: &State) -> DateTime<Utc> {
     let lifetime = chrono::Duration::from_std(state.config.webhook_lifetime).unwrap_or(chrono::Duration::days(90));
-    let now = Utc::now();
+    let now = state.utc_now();
     now.checked_add_signed(lifetime).unwrap_or(now)
 }
 
@@ -335,9 +335,12 @@ pub(crate) async fn deliver(
     user_id: &str,
 ) {
     let now = Utc::now();
+    // Expiry reads the emulator's clock (see `Emulator::advance_clock`); the event's time is
+    // the machine's, as receivers check it against theirs.
+    let clock = state.utc_now();
     let targets: Vec<Subscription> = lock(&state.subscriptions)
         .iter()
-        .filter(|s| s.event_type == event_type && s.data_type == data_type && s.expiration > now)
+        .filter(|s| s.event_type == event_type && s.data_type == data_type && s.expiration > clock)
         .cloned()
         .collect();
     let body = json!({

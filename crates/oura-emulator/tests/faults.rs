@@ -64,9 +64,12 @@ async fn every_kind_of_fault_happens_and_retries_get_every_document_once() {
     let mut outcomes = Outcomes::default();
     let mut ids = Vec::new();
     let mut next: Option<String> = None;
+    // The whole history, whichever day is today (CI runs this on several).
     let base = format!(
-        "{}/v2/usercollection/daily_activity?start_date=2025-06-15&end_date=2025-12-31",
-        emulator.base_url()
+        "{}/v2/usercollection/daily_activity?start_date={}&end_date={}",
+        emulator.base_url(),
+        emulator.first_day(),
+        emulator.today()
     );
     loop {
         let url = match &next {
@@ -105,12 +108,12 @@ async fn every_kind_of_fault_happens_and_retries_get_every_document_once() {
 
     // The same as without faults.
     let clean = start(EmulatorConfig::new().seed(5).history_days(200).page_size(1000)).await;
-    let (items, _) = common::all_pages(
-        &clean,
-        "/v2/usercollection/daily_activity?start_date=2025-06-15&end_date=2025-12-31",
-        &clean.token(0),
-    )
-    .await;
+    let path = format!(
+        "/v2/usercollection/daily_activity?start_date={}&end_date={}",
+        clean.first_day(),
+        clean.today()
+    );
+    let (items, _) = common::all_pages(&clean, &path, &clean.token(0)).await;
     let clean_ids: Vec<String> = items.iter().map(|d| d["id"].as_str().expect("id").to_owned()).collect();
     assert_eq!(ids, clean_ids);
     // Dropped connections are recorded without a status.

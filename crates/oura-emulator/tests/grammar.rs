@@ -80,3 +80,57 @@ async fn every_row_is_answered_with_its_verdict_on_the_routes() {
 fn want_len(row: &Value) -> usize {
     row["errors"].as_array().map_or(0, Vec::len)
 }
+
+#[tokio::test]
+async fn parameters_a_route_does_not_take_are_ignored_as_fastapi_ignores_them() {
+    let emulator = start(
+        EmulatorConfig::new()
+            .seed(1)
+            .users(1)
+            .history_days(30)
+            .today(NaiveDate::from_ymd_opt(2025, 6, 30).expect("date")),
+    )
+    .await;
+    let token = emulator.token(0);
+    // The user route takes `latest` and `fields`: a bad `latest` is refused, `fields` filters.
+    let refused = get(&emulator, "/v2/usercollection/heartrate?latest=maybe", Some(&token)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    let filtered = get(&emulator, "/v2/usercollection/daily_sleep?fields=day", Some(&token)).await;
+    let first = filtered.json()["data"][0].clone();
+    assert!(first.get("score").is_none(), "not asked for: {first}");
+    assert!(first.get("timestamp").is_some(), "required fields stay");
+    // The sandbox twins take neither (the catalog says so): both are ignored.
+    for path in [
+        "/v2/sandbox/usercollection/heartrate?latest=maybe",
+        "/v2/sandbox/usercollection/heartrate?latest=true",
+        "/v2/sandbox/usercollection/daily_sleep?fields=day",
+    ] {
+        let answer = get(&emulator, path, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+    }
+    let latest = get(&emulator, "/v2/sandbox/usercollection/heartrate?latest=true", None).await;
+    let all = get(&emulator, "/v2/sandbox/usercollection/heartrate", None).await;
+    assert_eq!(
+        latest.json()["data"],
+        all.json()["data"],
+        "latest is ignored, not applied"
+    );
+    assert!(all.json()["data"].as_array().is_some_and(|d| d.len() > 1));
+    let unfiltered = get(&emulator, "/v2/sandbox/usercollection/daily_sleep?fields=day", None).await;
+    let first = unfiltered.json()["data"][0].clone();
+    assert!(
+        first.get("score").is_some(),
+        "fields is ignored by the sandbox: {first}"
+    );
+    // ring_configuration takes no dates: a date range is ignored and the whole list served.
+    let whole = get(&emulator, "/v2/usercollection/ring_configuration", Some(&token)).await;
+    let ranged = get(
+        &emulator,
+        "/v2/usercollection/ring_configuration?start_date=2030-01-01&end_date=2030-01-02",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(ranged.status, StatusCode::OK);
+    assert_eq!(whole.json(), ranged.json());
+    assert!(whole.json()["data"].as_array().is_some_and(|d| !d.is_empty()));
+}

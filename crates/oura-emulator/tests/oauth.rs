@@ -217,7 +217,7 @@ async fn code_without_challenge_and_for_another_user() {
 
 #[tokio::test]
 async fn tokens_expire_and_revoke() {
-    let emulator = start(config().token_lifetime(Duration::from_millis(400))).await;
+    let emulator = start(config().token_lifetime(Duration::from_secs(60))).await;
     let code = authorize(&emulator, &[]).await;
     let (_, tokens) = token_request(
         &emulator,
@@ -231,14 +231,23 @@ async fn tokens_expire_and_revoke() {
     )
     .await;
     let access = tokens["access_token"].as_str().expect("access");
-    assert_eq!(tokens["expires_in"], 0, "lifetime in whole seconds");
+    assert_eq!(tokens["expires_in"], 60, "lifetime in whole seconds");
     assert_eq!(
         get(&emulator, "/v2/usercollection/personal_info", Some(access))
             .await
             .status,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The emulator's clock moves on a minute; no test sleeps on the wall clock.
+    emulator.advance_clock(Duration::from_secs(59));
+    assert_eq!(
+        get(&emulator, "/v2/usercollection/personal_info", Some(access))
+            .await
+            .status,
+        StatusCode::OK,
+        "still within its lifetime"
+    );
+    emulator.advance_clock(Duration::from_secs(1));
     assert_eq!(
         get(&emulator, "/v2/usercollection/personal_info", Some(access))
             .await
@@ -330,4 +339,33 @@ async fn implicit_grant_puts_the_token_in_the_fragment() {
             .status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn codes_expire_after_ten_minutes() {
+    let emulator = start(config()).await;
+    let exchange = |code: String| {
+        let emulator = &emulator;
+        async move {
+            token_request(
+                emulator,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", REDIRECT),
+                    ("client_id", "my-app"),
+                    ("client_secret", "my-secret"),
+                ],
+            )
+            .await
+        }
+    };
+    let code = authorize(&emulator, &[]).await;
+    emulator.advance_clock(Duration::from_secs(599));
+    assert_eq!(exchange(code).await.0, StatusCode::OK, "within ten minutes");
+    let code = authorize(&emulator, &[]).await;
+    emulator.advance_clock(Duration::from_secs(600));
+    let (status, body) = exchange(code).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
 }

@@ -11,6 +11,9 @@ use crate::error::Error;
 /// up to [`max_retry_after`](Self::max_retry_after) (a longer wait is returned to the caller as
 /// [`Error::RateLimited`] instead); 5xx answers and transport failures back off exponentially with
 /// full jitter. Other 4xx answers are never repeated.
+///
+/// With a [`RateLimiter`](crate::RateLimiter) the retry's wait and the budget's pacing are one
+/// wait, until the later of the two; the retry itself takes a slot of the budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries).

@@ -13,10 +13,13 @@ use futures::TryStreamExt;
 use oura::{Client, DateRange, Error, RateLimiter, RetryPolicy};
 use tokio::time::Instant;
 
-/// What the server answers to the n-th request (0-based), and when each request arrived.
+/// The server's answer to its n-th request (0-based).
+type Answer = Arc<dyn Fn(usize, &HeaderMap) -> Response + Send + Sync>;
+
+/// What the server answers to the n-th request, and when each request arrived.
 #[derive(Clone)]
 struct Script {
-    answer: Arc<dyn Fn(usize, &HeaderMap) -> Response + Send + Sync>,
+    answer: Answer,
     arrivals: Arc<Mutex<Vec<(Instant, String)>>>,
     start: Instant,
 }
@@ -220,4 +223,58 @@ async fn a_huge_retry_after_is_clamped_by_the_budget_and_returned_by_the_policy(
     let start = Instant::now();
     drop(limiter.acquire().await);
     assert_eq!(start.elapsed(), Duration::from_secs(120));
+}
+
+/// Tokens that count their refreshes; each refresh yields `fresh-<n>`.
+#[derive(Debug, Default)]
+struct CountingTokens {
+    refreshes: std::sync::atomic::AtomicUsize,
+}
+
+impl oura::TokenSource for CountingTokens {
+    fn token(&self) -> futures::future::BoxFuture<'_, oura::Result<oura::Secret>> {
+        Box::pin(async { Ok(oura::Secret::new("stale")) })
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        _rejected: &'a oura::Secret,
+    ) -> futures::future::BoxFuture<'a, oura::Result<oura::Secret>> {
+        Box::pin(async move {
+            let n = self.refreshes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(oura::Secret::new(format!("fresh-{n}")))
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_refresh_takes_a_slot_of_the_budget() {
+    // 401 for the stale token, a page for the fresh one.
+    let (url, script) = serve(|_, headers| {
+        if headers.get("authorization").is_some_and(|v| v == "Bearer stale") {
+            StatusCode::UNAUTHORIZED.into_response()
+        } else {
+            empty_page()
+        }
+    })
+    .await;
+    let tokens = Arc::new(CountingTokens::default());
+    // Two slots per 10 s: the rejected attempt and the refresh take them, so the repeated
+    // attempt waits a window.
+    let limiter = RateLimiter::new(2, Duration::from_secs(10));
+    let client = Client::builder()
+        .token_source(tokens.clone())
+        .base_url(&url)
+        .rate_limiter(limiter.clone())
+        .build()
+        .expect("client");
+    assert_eq!(list(&client).await.expect("listed"), 0);
+    assert_eq!(tokens.refreshes.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let arrivals = script.arrivals();
+    assert_eq!(
+        arrivals.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+        ["Bearer stale", "Bearer fresh-0"]
+    );
+    assert_eq!(tenths(&arrivals), [0, 100]);
+    assert_eq!(limiter.stats().attempts, 3, "two attempts and one refresh");
 }

@@ -485,7 +485,8 @@ impl Receiver {
         self
     }
 
-    /// The router's body time limit.
+    /// The router's body time and size limits.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code, reason = "read by the router"))]
     pub(crate) fn body_limits(&self) -> (Duration, usize) {
         (self.body_timeout, self.max_body)
     }
