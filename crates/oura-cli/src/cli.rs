@@ -70,6 +70,8 @@ pub enum Command {
     Get(GetArgs),
     /// Export every collection to files in a directory, incrementally.
     Export(ExportArgs),
+    /// Sync every collection into a database (SQLite or PostgreSQL), incrementally.
+    Sync(crate::sync::SyncArgs),
     /// Manage webhook subscriptions, or receive events.
     Webhooks {
         /// What to do.
@@ -269,6 +271,10 @@ pub struct ServeArgs {
     /// The verification token given when subscribing.
     #[arg(long, env = "OURA_VERIFICATION_TOKEN", hide_env_values = true)]
     pub verification_token: String,
+    /// Keep a database current: fetch each event's document and upsert it (delete it on a
+    /// delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL")]
+    pub sync: Option<String>,
     /// Stop after this many events (default: serve until Ctrl-C).
     #[arg(long)]
     pub count: Option<u64>,
