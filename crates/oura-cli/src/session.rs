@@ -110,6 +110,8 @@ pub async fn open_at(global: &Global, today: Option<chrono::NaiveDate>) -> Resul
     let builder = Client::builder()
         .application(APPLICATION)
         .retry(retry_policy())
+        // Oura's budget, learned from its answers; waits bounded and visible (oura-sync).
+        .rate_limiter(oura_sync::fetch::rate_limiter())
         .sandbox(global.sandbox);
     if global.emulator {
         let emulator = match today {
