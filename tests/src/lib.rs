@@ -112,3 +112,50 @@ pub fn recorded() -> Vec<Exchange> {
     );
     exchanges
 }
+
+/// The PostgreSQL server of the tests: `$OURA_TEST_POSTGRES_URL`, else `$DATABASE_URL` (both
+/// set by `.ci/postgres.sh`).
+///
+/// `None` (with a message on stderr) when neither is set, so a test can skip.
+///
+/// # Panics
+/// When neither is set and `CI=true`: in CI the PostgreSQL tests must run.
+pub fn postgres_url(test: &str) -> Option<String> {
+    let url = std::env::var("OURA_TEST_POSTGRES_URL")
+        .ok()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|url| url.starts_with("postgres"));
+    if url.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: no PostgreSQL server (OURA_TEST_POSTGRES_URL); under CI=true `.ci/run` starts one with .ci/postgres.sh"
+        );
+        eprintln!("{test}: skipped, no PostgreSQL server (run it under `bash .ci/postgres.sh cargo test ...`)");
+    }
+    url
+}
+
+/// A new, empty database named `name_<random>` on the server at `url`; returns its URL.
+///
+/// # Panics
+/// When the server cannot be reached or the database cannot be created.
+pub async fn fresh_postgres_database(url: &str, name: &str) -> String {
+    use sqlx::Connection as _;
+    let name = format!("{name}_{:08x}", std::process::id() ^ random_u32());
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|err| panic!("create database {name}: {err}"));
+    let mut parsed = reqwest::Url::parse(url).unwrap_or_else(|err| panic!("{url}: {err}"));
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+fn random_u32() -> u32 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    // Each RandomState is seeded afresh by the standard library.
+    std::collections::hash_map::RandomState::new().build_hasher().finish() as u32
+}

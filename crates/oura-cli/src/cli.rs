@@ -156,6 +156,8 @@ pub enum Command {
     Get(GetArgs),
     /// Export every collection to files in a directory, incrementally.
     Export(ExportArgs),
+    /// Sync every collection into a database (SQLite or PostgreSQL), incrementally.
+    Sync(SyncArgs),
     /// Manage webhook subscriptions, or receive events.
     Webhooks {
         /// What to do.
@@ -427,6 +429,10 @@ pub struct ServeArgs {
     /// The verification token given when subscribing.
     #[arg(long, env = "OURA_VERIFICATION_TOKEN", hide_env_values = true)]
     pub verification_token: String,
+    /// Keep a database current: fetch each event's document and upsert it (delete it on a
+    /// delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL")]
+    pub sync: Option<String>,
     /// Stop after this many events (default: serve until Ctrl-C).
     #[arg(long)]
     pub count: Option<u64>,
@@ -468,4 +474,34 @@ pub struct EmulatorArgs {
     /// Global options without use here.
     #[command(flatten)]
     pub unused: Unused,
+}
+
+/// `oura sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, value_name = "URL", env = "OURA_DATABASE_URL", hide_env_values = true)]
+    pub database: String,
+    /// Sync every user of the token store (see --token-store) instead of the logged-in user.
+    #[arg(long)]
+    pub all_users: bool,
+    /// The token store of --all-users, a database URL like --database (default: --database).
+    #[arg(long, value_name = "URL", requires = "all_users", hide_env_values = true)]
+    pub token_store: Option<String>,
+    /// The application's credentials, to refresh the tokens of --all-users (default: the ones
+    /// `oura login` saved).
+    #[command(flatten)]
+    pub app: AppArgs,
+    /// Only these collections (comma-separated routes; default: every collection).
+    #[arg(long, value_delimiter = ',', value_name = "ROUTE")]
+    pub collections: Vec<String>,
+    /// Fetch from this day (YYYY-MM-DD) instead of where the database stands.
+    #[arg(long)]
+    pub since: Option<chrono::NaiveDate>,
+    /// The last day to fetch (default: today, in local time).
+    #[arg(long)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Requests in flight at once, per user.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
 }

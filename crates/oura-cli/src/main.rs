@@ -17,6 +17,8 @@ mod login;
 mod output;
 mod profile;
 mod session;
+mod sync;
+mod webhook_sync;
 mod webhooks;
 
 use std::process::ExitCode;
@@ -70,6 +72,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Whoami => get::whoami(global).await,
         Command::Get(args) => get::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
+        Command::Sync(args) => sync::run(global, args).await,
         Command::Webhooks { command } => webhooks::run(global, command).await,
         Command::Emulator(args) => emulator::run(args).await,
         Command::Dashboard(args) => dashboard::run(args).await,

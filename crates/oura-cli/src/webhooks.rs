@@ -21,7 +21,7 @@ const EMULATOR_CLIENT: (&str, &str) = ("emulator-client", "emulator-secret");
 /// Runs `oura webhooks ...`.
 pub async fn run(global: &Global, command: &WebhooksCommand) -> Result<(), Failure> {
     match command {
-        WebhooksCommand::Serve(args) => serve(args).await,
+        WebhooksCommand::Serve(args) => serve(global, args).await,
         WebhooksCommand::List(app) => {
             let (subscriptions, _emulator) = open(global, app).await?;
             let list = subscriptions.list().await.map_err(|err| failure(&err, None))?;
@@ -255,7 +255,7 @@ fn print_one<T: serde::Serialize>(global: &Global, item: &T) -> Result<(), Failu
 
 /// Runs the receiver: answers verification calls, verifies signatures, prints each event as
 /// one JSON line on stdout.
-async fn serve(args: &ServeArgs) -> Result<(), Failure> {
+async fn serve(global: &Global, args: &ServeArgs) -> Result<(), Failure> {
     let secret = args
         .client_secret
         .clone()
@@ -275,6 +275,10 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
         return Err(Failure::usage(format!("--path {:?} must start with /", args.path)));
     }
     let receiver = Receiver::new(Secret::new(secret), Secret::new(args.verification_token.clone()));
+    let database = match &args.sync {
+        Some(url) => Some(Arc::new(crate::webhook_sync::WebhookSync::open(global, url).await?)),
+        None => None,
+    };
     let received = Arc::new(AtomicU64::new(0));
     let (enough_tx, mut enough_rx) = tokio::sync::mpsc::channel::<()>(1);
     let limit = args.count;
@@ -282,7 +286,14 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     let app = oura::webhooks::router(&args.path, receiver, move |event| {
         let counter = Arc::clone(&counter);
         let enough_tx = enough_tx.clone();
+        let database = database.clone();
         async move {
+            if let Some(database) = database {
+                match database.apply(&event).await {
+                    Ok(done) => eprintln!("sync: {done}"),
+                    Err(err) => eprintln!("sync: failed: {err}"),
+                }
+            }
             if let Ok(line) = serde_json::to_string(&event) {
                 let mut stdout = io::stdout().lock();
                 let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());

@@ -967,11 +967,18 @@ async fn file_store_is_owner_only_and_replaces_the_file_atomically() {
     writer.await.expect("writer");
     assert!(reads > 0);
     assert_eq!(store.load().await.expect("load"), Some(small));
-    let names: Vec<String> = std::fs::read_dir(path.parent().expect("parent"))
+    let mut names: Vec<String> = std::fs::read_dir(path.parent().expect("parent"))
         .expect("read dir")
         .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "only the file and the old leftover: {names:?}");
+    names.sort();
+    // The file, the old leftover, and the lock file saves take (kept, owner-only).
+    assert_eq!(
+        names,
+        [".tokens.json.00000000deadbeef.tmp", "tokens.json", "tokens.json.lock"],
+        "only the file, the old leftover and the lock file"
+    );
+    assert_eq!(mode(&path.with_file_name("tokens.json.lock")), 0o600);
 
     store.clear().await.expect("clear");
     assert_eq!(store.load().await.expect("load"), None);

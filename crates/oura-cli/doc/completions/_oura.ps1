@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the personal info of the logged-in user')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print every document of a collection in a range (all pages)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every collection to files in a directory, incrementally')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Sync every collection into a database (SQLite or PostgreSQL), incrementally')
             [CompletionResult]::new('webhooks', 'webhooks', [CompletionResultType]::ParameterValue, 'Manage webhook subscriptions, or receive events')
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)')
             [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Draw charts of an export''s daily metrics into one self-contained HTML file')
@@ -131,6 +132,31 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set')
             [CompletionResult]::new('--no-csv-guard', '--no-csv-guard', [CompletionResultType]::ParameterName, 'Write CSV cells that begin with `=`, `+`, `-` or `@` as they are. By default such text gets a leading `''` so a spreadsheet shows it instead of running it as a formula')
+            [CompletionResult]::new('--emulator', '--emulator', [CompletionResultType]::ParameterName, 'Start the Oura API emulator in this process and use it: no account, no network')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Use Oura''s sandbox (fake data, no login needed)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace requests on stderr (-v: each request; -vv: everything)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace requests on stderr (-v: each request; -vv: everything)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress and no summaries: only the data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress and no summaries: only the data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'oura;sync' {
+            [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`')
+            [CompletionResult]::new('--token-store', '--token-store', [CompletionResultType]::ParameterName, 'The token store of --all-users, a database URL like --database (default: --database)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'The application''s client id (default: the one `oura login` saved)')
+            [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The application''s client secret (default: the one `oura login` saved)')
+            [CompletionResult]::new('--collections', '--collections', [CompletionResultType]::ParameterName, 'Only these collections (comma-separated routes; default: every collection)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Fetch from this day (YYYY-MM-DD) instead of where the database stands')
+            [CompletionResult]::new('--today', '--today', [CompletionResultType]::ParameterName, 'The last day to fetch (default: today, in local time)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once, per user')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Another API root than Oura''s own (a proxy, a separately started emulator)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set')
+            [CompletionResult]::new('--all-users', '--all-users', [CompletionResultType]::ParameterName, 'Sync every user of the token store (see --token-store) instead of the logged-in user')
             [CompletionResult]::new('--emulator', '--emulator', [CompletionResultType]::ParameterName, 'Start the Oura API emulator in this process and use it: no account, no network')
             [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Use Oura''s sandbox (fake data, no login needed)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace requests on stderr (-v: each request; -vv: everything)')
@@ -270,6 +296,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'The callback path')
             [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The application''s client secret, which signs deliveries (default: the one `oura login` saved)')
             [CompletionResult]::new('--verification-token', '--verification-token', [CompletionResultType]::ParameterName, 'The verification token given when subscribing')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Keep a database current: fetch each event''s document and upsert it (delete it on a delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many events (default: serve until Ctrl-C)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Another API root than Oura''s own (a proxy, a separately started emulator)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files')
@@ -386,6 +413,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the personal info of the logged-in user')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print every document of a collection in a range (all pages)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export every collection to files in a directory, incrementally')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Sync every collection into a database (SQLite or PostgreSQL), incrementally')
             [CompletionResult]::new('webhooks', 'webhooks', [CompletionResultType]::ParameterValue, 'Manage webhook subscriptions, or receive events')
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)')
             [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Draw charts of an export''s daily metrics into one self-contained HTML file')
@@ -406,6 +434,9 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             break
         }
         'oura;help;export' {
+            break
+        }
+        'oura;help;sync' {
             break
         }
         'oura;help;webhooks' {

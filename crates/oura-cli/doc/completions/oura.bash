@@ -40,6 +40,9 @@ _oura() {
             oura,logout)
                 cmd="oura__subcmd__logout"
                 ;;
+            oura,sync)
+                cmd="oura__subcmd__sync"
+                ;;
             oura,webhooks)
                 cmd="oura__subcmd__webhooks"
                 ;;
@@ -69,6 +72,9 @@ _oura() {
                 ;;
             oura__subcmd__help,logout)
                 cmd="oura__subcmd__help__subcmd__logout"
+                ;;
+            oura__subcmd__help,sync)
+                cmd="oura__subcmd__help__subcmd__sync"
                 ;;
             oura__subcmd__help,webhooks)
                 cmd="oura__subcmd__help__subcmd__webhooks"
@@ -143,7 +149,7 @@ _oura() {
 
     case "${cmd}" in
         oura)
-            opts="-v -q -h -V --emulator --sandbox --base-url --format --verbose --quiet --color --help --version login logout whoami get export webhooks emulator dashboard completions help"
+            opts="-v -q -h -V --emulator --sandbox --base-url --format --verbose --quiet --color --help --version login logout whoami get export sync webhooks emulator dashboard completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,7 +397,7 @@ _oura() {
             return 0
             ;;
         oura__subcmd__help)
-            opts="login logout whoami get export webhooks emulator dashboard completions help"
+            opts="login logout whoami get export sync webhooks emulator dashboard completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +509,20 @@ _oura() {
             return 0
             ;;
         oura__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        oura__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -691,6 +711,64 @@ _oura() {
                     ;;
                 --base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        oura__subcmd__sync)
+            opts="-v -q -h -V --database --all-users --token-store --client-id --client-secret --collections --since --today --concurrency --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --collections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --today)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1045,7 +1123,7 @@ _oura() {
             return 0
             ;;
         oura__subcmd__webhooks__subcmd__serve)
-            opts="-v -q -h -V --listen --path --client-secret --verification-token --count --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --listen --path --client-secret --verification-token --sync --count --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1064,6 +1142,10 @@ _oura() {
                     return 0
                     ;;
                 --verification-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sync)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand whoami 'Show the personal info of the logged-in user'
             cand get 'Print every document of a collection in a range (all pages)'
             cand export 'Export every collection to files in a directory, incrementally'
+            cand sync 'Sync every collection into a database (SQLite or PostgreSQL), incrementally'
             cand webhooks 'Manage webhook subscriptions, or receive events'
             cand emulator 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
             cand dashboard 'Draw charts of an export''s daily metrics into one self-contained HTML file'
@@ -123,6 +124,30 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand --format 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files'
             cand --color 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set'
             cand --no-csv-guard 'Write CSV cells that begin with `=`, `+`, `-` or `@` as they are. By default such text gets a leading `''` so a spreadsheet shows it instead of running it as a formula'
+            cand --emulator 'Start the Oura API emulator in this process and use it: no account, no network'
+            cand --sandbox 'Use Oura''s sandbox (fake data, no login needed)'
+            cand -v 'Trace requests on stderr (-v: each request; -vv: everything)'
+            cand --verbose 'Trace requests on stderr (-v: each request; -vv: everything)'
+            cand -q 'Print no progress and no summaries: only the data and errors'
+            cand --quiet 'Print no progress and no summaries: only the data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'oura;sync'= {
+            cand --database 'The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`'
+            cand --token-store 'The token store of --all-users, a database URL like --database (default: --database)'
+            cand --client-id 'The application''s client id (default: the one `oura login` saved)'
+            cand --client-secret 'The application''s client secret (default: the one `oura login` saved)'
+            cand --collections 'Only these collections (comma-separated routes; default: every collection)'
+            cand --since 'Fetch from this day (YYYY-MM-DD) instead of where the database stands'
+            cand --today 'The last day to fetch (default: today, in local time)'
+            cand --concurrency 'Requests in flight at once, per user'
+            cand --base-url 'Another API root than Oura''s own (a proxy, a separately started emulator)'
+            cand --format 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files'
+            cand --color 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set'
+            cand --all-users 'Sync every user of the token store (see --token-store) instead of the logged-in user'
             cand --emulator 'Start the Oura API emulator in this process and use it: no account, no network'
             cand --sandbox 'Use Oura''s sandbox (fake data, no login needed)'
             cand -v 'Trace requests on stderr (-v: each request; -vv: everything)'
@@ -255,6 +280,7 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand --path 'The callback path'
             cand --client-secret 'The application''s client secret, which signs deliveries (default: the one `oura login` saved)'
             cand --verification-token 'The verification token given when subscribing'
+            cand --sync 'Keep a database current: fetch each event''s document and upsert it (delete it on a delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`'
             cand --count 'Stop after this many events (default: serve until Ctrl-C)'
             cand --base-url 'Another API root than Oura''s own (a proxy, a separately started emulator)'
             cand --format 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files'
@@ -359,6 +385,7 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand whoami 'Show the personal info of the logged-in user'
             cand get 'Print every document of a collection in a range (all pages)'
             cand export 'Export every collection to files in a directory, incrementally'
+            cand sync 'Sync every collection into a database (SQLite or PostgreSQL), incrementally'
             cand webhooks 'Manage webhook subscriptions, or receive events'
             cand emulator 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
             cand dashboard 'Draw charts of an export''s daily metrics into one self-contained HTML file'
@@ -374,6 +401,8 @@ set edit:completion:arg-completer[oura] = {|@words|
         &'oura;help;get'= {
         }
         &'oura;help;export'= {
+        }
+        &'oura;help;sync'= {
         }
         &'oura;help;webhooks'= {
             cand list 'List the application''s subscriptions'

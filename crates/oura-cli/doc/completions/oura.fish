@@ -43,6 +43,7 @@ complete -c oura -n "__fish_oura_needs_command" -f -a "logout" -d 'Revoke the sa
 complete -c oura -n "__fish_oura_needs_command" -f -a "whoami" -d 'Show the personal info of the logged-in user'
 complete -c oura -n "__fish_oura_needs_command" -f -a "get" -d 'Print every document of a collection in a range (all pages)'
 complete -c oura -n "__fish_oura_needs_command" -f -a "export" -d 'Export every collection to files in a directory, incrementally'
+complete -c oura -n "__fish_oura_needs_command" -f -a "sync" -d 'Sync every collection into a database (SQLite or PostgreSQL), incrementally'
 complete -c oura -n "__fish_oura_needs_command" -f -a "webhooks" -d 'Manage webhook subscriptions, or receive events'
 complete -c oura -n "__fish_oura_needs_command" -f -a "emulator" -d 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
 complete -c oura -n "__fish_oura_needs_command" -f -a "dashboard" -d 'Draw charts of an export\'s daily metrics into one self-contained HTML file'
@@ -136,6 +137,29 @@ complete -c oura -n "__fish_oura_using_subcommand export" -s v -l verbose -d 'Tr
 complete -c oura -n "__fish_oura_using_subcommand export" -s q -l quiet -d 'Print no progress and no summaries: only the data and errors'
 complete -c oura -n "__fish_oura_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c oura -n "__fish_oura_using_subcommand export" -s V -l version -d 'Print version'
+complete -c oura -n "__fish_oura_using_subcommand sync" -l database -d 'The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l token-store -d 'The token store of --all-users, a database URL like --database (default: --database)' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l client-id -d 'The application\'s client id (default: the one `oura login` saved)' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l client-secret -d 'The application\'s client secret (default: the one `oura login` saved)' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l collections -d 'Only these collections (comma-separated routes; default: every collection)' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l since -d 'Fetch from this day (YYYY-MM-DD) instead of where the database stands' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l today -d 'The last day to fetch (default: today, in local time)' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l concurrency -d 'Requests in flight at once, per user' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l base-url -d 'Another API root than Oura\'s own (a proxy, a separately started emulator)' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l format -d 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files' -r -f -a "table\t'Aligned columns of the top-level values, for people'
+json\t'One JSON array (or object), pretty-printed'
+ndjson\t'One compact JSON document per line'
+csv\t'A header row, then one row per document; nested values as JSON'"
+complete -c oura -n "__fish_oura_using_subcommand sync" -l color -d 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set (to anything but an empty string)'
+always\t'Always, even when piped'
+never\t'Never'"
+complete -c oura -n "__fish_oura_using_subcommand sync" -l all-users -d 'Sync every user of the token store (see --token-store) instead of the logged-in user'
+complete -c oura -n "__fish_oura_using_subcommand sync" -l emulator -d 'Start the Oura API emulator in this process and use it: no account, no network'
+complete -c oura -n "__fish_oura_using_subcommand sync" -l sandbox -d 'Use Oura\'s sandbox (fake data, no login needed)'
+complete -c oura -n "__fish_oura_using_subcommand sync" -s v -l verbose -d 'Trace requests on stderr (-v: each request; -vv: everything)'
+complete -c oura -n "__fish_oura_using_subcommand sync" -s q -l quiet -d 'Print no progress and no summaries: only the data and errors'
+complete -c oura -n "__fish_oura_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c oura -n "__fish_oura_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and not __fish_seen_subcommand_from list create renew delete ensure serve help" -l base-url -d 'Another API root than Oura\'s own (a proxy, a separately started emulator)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and not __fish_seen_subcommand_from list create renew delete ensure serve help" -l format -d 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files' -r -f -a "table\t'Aligned columns of the top-level values, for people'
 json\t'One JSON array (or object), pretty-printed'
@@ -250,6 +274,7 @@ complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subc
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l path -d 'The callback path' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l client-secret -d 'The application\'s client secret, which signs deliveries (default: the one `oura login` saved)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l verification-token -d 'The verification token given when subscribing' -r
+complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l sync -d 'Keep a database current: fetch each event\'s document and upsert it (delete it on a delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l count -d 'Stop after this many events (default: serve until Ctrl-C)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l base-url -d 'Another API root than Oura\'s own (a proxy, a separately started emulator)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l format -d 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files' -r -f -a "table\t'Aligned columns of the top-level values, for people'
@@ -329,16 +354,17 @@ complete -c oura -n "__fish_oura_using_subcommand completions" -s v -l verbose -
 complete -c oura -n "__fish_oura_using_subcommand completions" -s q -l quiet -d 'Print no progress and no summaries: only the data and errors'
 complete -c oura -n "__fish_oura_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c oura -n "__fish_oura_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "login" -d 'Log in with OAuth in the browser and save the tokens in the configuration directory'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "logout" -d 'Revoke the saved tokens and delete them'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "whoami" -d 'Show the personal info of the logged-in user'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "get" -d 'Print every document of a collection in a range (all pages)'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "export" -d 'Export every collection to files in a directory, incrementally'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "webhooks" -d 'Manage webhook subscriptions, or receive events'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "emulator" -d 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "dashboard" -d 'Draw charts of an export\'s daily metrics into one self-contained HTML file'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "completions" -d 'Print the completion script of a shell on stdout (see the README for where it goes)'
-complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export webhooks emulator dashboard completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "login" -d 'Log in with OAuth in the browser and save the tokens in the configuration directory'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "logout" -d 'Revoke the saved tokens and delete them'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "whoami" -d 'Show the personal info of the logged-in user'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "get" -d 'Print every document of a collection in a range (all pages)'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "export" -d 'Export every collection to files in a directory, incrementally'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "sync" -d 'Sync every collection into a database (SQLite or PostgreSQL), incrementally'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "webhooks" -d 'Manage webhook subscriptions, or receive events'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "emulator" -d 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "dashboard" -d 'Draw charts of an export\'s daily metrics into one self-contained HTML file'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "completions" -d 'Print the completion script of a shell on stdout (see the README for where it goes)'
+complete -c oura -n "__fish_oura_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami get export sync webhooks emulator dashboard completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c oura -n "__fish_oura_using_subcommand help; and __fish_seen_subcommand_from webhooks" -f -a "list" -d 'List the application\'s subscriptions'
 complete -c oura -n "__fish_oura_using_subcommand help; and __fish_seen_subcommand_from webhooks" -f -a "create" -d 'Create one subscription (Oura calls the callback URL to verify it first)'
 complete -c oura -n "__fish_oura_using_subcommand help; and __fish_seen_subcommand_from webhooks" -f -a "renew" -d 'Renew a subscription (moves its expiration forward)'

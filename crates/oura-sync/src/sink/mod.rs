@@ -13,7 +13,15 @@
 //! reads the mark back.
 
 mod csv;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod database;
 mod file;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use std::fmt;
 use std::future::Future;
@@ -22,6 +30,12 @@ pub use self::csv::{CsvOptions, guard_cell, parse_csv};
 pub(crate) use self::file::replace_with;
 pub use self::file::{FileFormat, FileSink, FileSinkOptions, LOCK_FILE, OTHER_COLUMN, TMP_MARK, csv_header, csv_line};
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use self::database::DatabaseSink;
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresSink;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::SqliteSink;
 use crate::Collection;
 
 /// A document's identity within its collection: what an upsert matches on.

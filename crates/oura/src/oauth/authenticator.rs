@@ -26,9 +26,11 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 ///   If that save fails the new set is kept in memory and the save is retried before the next
 ///   token is handed out, so the single-use refresh token is never lost. The refresh runs in a
 ///   task of its own, so a caller that gives up half-way does not lose it either.
-/// - Before refreshing it reads the store again, so processes sharing a store (a
-///   [`FileStore`](super::FileStore)) pick up each other's rotations instead of spending a
-///   refresh token twice.
+/// - Refreshes under the store's lock ([`TokenStore::lock`]: an advisory file lock for the
+///   [`FileStore`](super::FileStore), a write transaction or row lock for the database stores)
+///   and re-reads the tokens once it holds it: processes sharing a store that all find the token
+///   expired send one refresh between them, and the others use the set it saved. The rotated set
+///   is committed before the lock is released and before the new access token is used.
 /// - `invalid_grant`, or no refresh token, is [`Error::ReauthorizationRequired`]; the refused
 ///   refresh token is not sent again.
 ///
@@ -222,14 +224,17 @@ impl Shared {
     }
 
     async fn refresh(&self, state: &mut State, need: &Need, margin: Duration) -> Result<TokenSet> {
-        // Another process sharing the store may have rotated the tokens already.
-        if let Some(stored) = self.store.load().await?
-            && state.tokens.as_ref() != Some(&stored)
+        // One refresher at a time across every process sharing the store: under the lock, the
+        // stored set is the truth. Another process may have rotated the tokens meanwhile.
+        let lock = self.store.lock().await?;
+        if let Some(stored) = lock.tokens()
+            && state.tokens.as_ref() != Some(stored)
         {
             tracing::debug!("oura.oauth: the store holds newer tokens");
             state.tokens = Some(stored.clone());
-            if need.is_met_by(&stored, margin) {
-                return Ok(stored);
+            state.unsaved = false;
+            if need.is_met_by(stored, margin) {
+                return Ok(stored.clone());
             }
         }
         let Some(current) = state.tokens.clone() else {
@@ -252,7 +257,8 @@ impl Shared {
                 tracing::debug!(expires_at = ?new.expires_at, "oura.oauth: refreshed");
                 state.tokens = Some(new.clone());
                 state.unsaved = true;
-                self.store.save(&new).await.map_err(unsaved)?;
+                // Saved, then the lock released: the next holder reads the rotated set.
+                lock.commit(&*self.store, &new).await.map_err(unsaved)?;
                 state.unsaved = false;
                 Ok(new)
             }

@@ -9,7 +9,10 @@
 //!   [`refresh`](OAuthClient::refresh), [`revoke`](OAuthClient::revoke), and
 //!   [`implicit_url`](OAuthClient::implicit_url) for development pages.
 //! - [`Scope`]: every known scope, rendered for the chosen [`Endpoints`].
-//! - [`TokenSet`] and [`TokenStore`] ([`MemoryStore`], [`FileStore`]: owner-only, atomic writes).
+//! - [`TokenSet`] and [`TokenStore`] ([`MemoryStore`], [`FileStore`]: owner-only, atomic writes,
+//!   an advisory lock across processes). [`KeyedTokenStore`]: the tokens of many users, in
+//!   SQLite (`SqliteTokenStore`, feature `sqlite`) or PostgreSQL (`PostgresTokenStore`, feature
+//!   `postgres`), one [`UserTokenStore`] per user.
 //! - [`Authenticator`]: the [`TokenSource`](crate::TokenSource) of a [`Client`](crate::Client)
 //!   that refreshes by itself (before expiry and once on 401, one refresh for all concurrent
 //!   callers, each rotated refresh token saved before use). [`OAuthClient::client`] makes one.
@@ -31,6 +34,12 @@ mod authenticator;
 mod endpoints;
 mod flow;
 mod http;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod tokens;
 
@@ -40,5 +49,9 @@ pub use endpoints::{
     MOI_SCOPE_PREFIX, MOI_TOKEN_URL, Revocation, Scope,
 };
 pub use flow::{AuthorizationRequest, OAuthClient, OAuthClientBuilder, OAuthConfig};
-pub use store::{FileStore, MemoryStore, TokenStore};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresTokenStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteTokenStore;
+pub use store::{CommitTokens, FileStore, KeyedTokenStore, MemoryStore, TokenLock, TokenStore, UserTokenStore};
 pub use tokens::TokenSet;

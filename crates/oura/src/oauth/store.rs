@@ -1,4 +1,5 @@
-//! Where token sets live between runs: the [`TokenStore`] trait, in memory, in a file.
+//! Where token sets live between runs: the [`TokenStore`] trait, in memory, in a file; the
+//! [`KeyedTokenStore`] trait of stores that keep many users (in a database).
 
 use std::fmt;
 use std::fs;
@@ -20,6 +21,9 @@ use crate::error::{Error, Result};
 /// The methods return boxed futures (like [`TokenSource`](crate::TokenSource)) so that a store
 /// can be a database, a keychain or a remote secret manager, and so the trait can be used as
 /// `Arc<dyn TokenStore>`. Failures are [`Error::Auth`].
+///
+/// Processes that share a store refresh one at a time through [`lock`](TokenStore::lock): the
+/// refresher re-reads the tokens under the lock, and only refreshes if nobody did meanwhile.
 pub trait TokenStore: Send + Sync + fmt::Debug {
     /// The stored set, or `None` if nothing was saved yet (or it was cleared).
     fn load(&self) -> BoxFuture<'_, Result<Option<TokenSet>>>;
@@ -27,6 +31,146 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     fn save<'a>(&'a self, tokens: &'a TokenSet) -> BoxFuture<'a, Result<()>>;
     /// Forgets the stored set (after a logout or a revocation).
     fn clear(&self) -> BoxFuture<'_, Result<()>>;
+    /// Takes the store's refresh lock and reads the set under it.
+    ///
+    /// The lock excludes every other holder of the same tokens' lock, in this process and in
+    /// others, until [`TokenLock::commit`] (which saves the rotated set and releases it) or until
+    /// the [`TokenLock`] is dropped. The default takes no lock ([`TokenLock::unlocked`]): enough
+    /// for a store that only one process uses, such as the [`MemoryStore`].
+    fn lock(&self) -> BoxFuture<'_, Result<TokenLock>> {
+        Box::pin(async move { Ok(TokenLock::unlocked(self.load().await?)) })
+    }
+}
+
+/// The tokens read under a store's refresh lock ([`TokenStore::lock`]); holds the lock until it
+/// is committed or dropped (dropping releases it and changes nothing).
+#[must_use = "the lock is held until this is committed or dropped"]
+pub struct TokenLock {
+    tokens: Option<TokenSet>,
+    guard: Option<Box<dyn CommitTokens>>,
+}
+
+impl TokenLock {
+    /// Tokens read under a held lock; `guard` saves the next set and releases the lock.
+    pub fn held(tokens: Option<TokenSet>, guard: impl CommitTokens + 'static) -> Self {
+        TokenLock {
+            tokens,
+            guard: Some(Box::new(guard)),
+        }
+    }
+
+    /// Tokens read without a lock (a store only one process uses); committing saves through the
+    /// store's [`save`](TokenStore::save).
+    pub fn unlocked(tokens: Option<TokenSet>) -> Self {
+        TokenLock { tokens, guard: None }
+    }
+
+    /// The set the store held when the lock was taken.
+    pub fn tokens(&self) -> Option<&TokenSet> {
+        self.tokens.as_ref()
+    }
+
+    /// Whether a lock is held (false for [`TokenLock::unlocked`]).
+    pub fn is_held(&self) -> bool {
+        self.guard.is_some()
+    }
+
+    /// Saves `tokens` (durably) and then releases the lock; `store` is the store this lock came
+    /// from, used when no lock is held. Whatever the outcome, the lock is released.
+    pub async fn commit(self, store: &(impl TokenStore + ?Sized), tokens: &TokenSet) -> Result<()> {
+        match self.guard {
+            Some(guard) => guard.commit(tokens.clone()).await,
+            None => store.save(tokens).await,
+        }
+    }
+}
+
+impl fmt::Debug for TokenLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenLock")
+            .field("tokens", &self.tokens)
+            .field("held", &self.is_held())
+            .finish()
+    }
+}
+
+/// What a store hands [`TokenLock::held`]: the held lock, able to save a set before it lets go.
+pub trait CommitTokens: Send {
+    /// Saves `tokens` durably while the lock is held, then releases the lock (also on failure).
+    fn commit(self: Box<Self>, tokens: TokenSet) -> BoxFuture<'static, Result<()>>;
+}
+
+/// A store of many users' token sets, keyed by the application's own user id (a database).
+///
+/// [`UserTokenStore`] is one user's view of it: a [`TokenStore`] for an
+/// [`Authenticator`](super::Authenticator). Failures are [`Error::Auth`].
+pub trait KeyedTokenStore: Send + Sync + fmt::Debug {
+    /// The user's stored set, or `None`.
+    fn load_user<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<Option<TokenSet>>>;
+    /// Replaces (or inserts) the user's set; resolves once it is durable.
+    fn save_user<'a>(&'a self, user: &'a str, tokens: &'a TokenSet) -> BoxFuture<'a, Result<()>>;
+    /// Forgets the user's set.
+    fn clear_user<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Takes the refresh lock of the user's set (see [`TokenStore::lock`]).
+    fn lock_user<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<TokenLock>>;
+    /// Every user with a stored set, sorted.
+    fn users(&self) -> BoxFuture<'_, Result<Vec<String>>>;
+}
+
+/// One user's tokens in a [`KeyedTokenStore`]: a [`TokenStore`].
+///
+/// Cheap to clone; clones share the keyed store.
+#[derive(Clone)]
+pub struct UserTokenStore {
+    store: Arc<dyn KeyedTokenStore>,
+    user: String,
+}
+
+impl UserTokenStore {
+    /// The tokens of `user` in `store`.
+    pub fn new(store: Arc<dyn KeyedTokenStore>, user: impl Into<String>) -> Self {
+        UserTokenStore {
+            store,
+            user: user.into(),
+        }
+    }
+
+    /// The user's id.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The keyed store.
+    pub fn keyed(&self) -> &Arc<dyn KeyedTokenStore> {
+        &self.store
+    }
+}
+
+impl fmt::Debug for UserTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserTokenStore")
+            .field("store", &self.store)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+impl TokenStore for UserTokenStore {
+    fn load(&self) -> BoxFuture<'_, Result<Option<TokenSet>>> {
+        self.store.load_user(&self.user)
+    }
+
+    fn save<'a>(&'a self, tokens: &'a TokenSet) -> BoxFuture<'a, Result<()>> {
+        self.store.save_user(&self.user, tokens)
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<()>> {
+        self.store.clear_user(&self.user)
+    }
+
+    fn lock(&self) -> BoxFuture<'_, Result<TokenLock>> {
+        self.store.lock_user(&self.user)
+    }
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
@@ -40,6 +184,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 
     fn clear(&self) -> BoxFuture<'_, Result<()>> {
         (**self).clear()
+    }
+
+    fn lock(&self) -> BoxFuture<'_, Result<TokenLock>> {
+        (**self).lock()
     }
 }
 
@@ -104,6 +252,11 @@ impl TokenStore for MemoryStore {
 /// to disk, and renames it over the old file, so a crash leaves either the old set or the new
 /// one, never half a file. A missing file loads as `None`. File I/O runs on Tokio's blocking
 /// thread pool.
+///
+/// Processes sharing the file take turns through an advisory lock (the standard library's
+/// [`File::lock`](std::fs::File::lock): `flock` on Unix, `LockFileEx` on Windows) on a sibling
+/// file `<name>.lock`, which is created owner-only and left in place. Saves and the refresh
+/// lock ([`TokenStore::lock`]) take it; plain loads do not need it (a save is one rename).
 #[derive(Debug, Clone)]
 pub struct FileStore {
     path: PathBuf,
@@ -130,7 +283,21 @@ impl TokenStore for FileStore {
     fn save<'a>(&'a self, tokens: &'a TokenSet) -> BoxFuture<'a, Result<()>> {
         let path = self.path.clone();
         let tokens = tokens.clone();
-        Box::pin(blocking(move || write_file(&path, &tokens)))
+        Box::pin(blocking(move || {
+            let lock = lock_file(&path)?;
+            let saved = write_file(&path, &tokens);
+            drop(lock);
+            saved
+        }))
+    }
+
+    fn lock(&self) -> BoxFuture<'_, Result<TokenLock>> {
+        let path = self.path.clone();
+        Box::pin(blocking(move || {
+            let lock = lock_file(&path)?;
+            let tokens = read_file(&path)?;
+            Ok(TokenLock::held(tokens, FileLock { path, lock }))
+        }))
     }
 
     fn clear(&self) -> BoxFuture<'_, Result<()>> {
@@ -141,6 +308,47 @@ impl TokenStore for FileStore {
             Err(err) => Err(io_error("remove", &path, &err)),
         }))
     }
+}
+
+/// The held advisory lock of a [`FileStore`]; the lock ends when the file is closed.
+struct FileLock {
+    path: PathBuf,
+    lock: fs::File,
+}
+
+impl CommitTokens for FileLock {
+    fn commit(self: Box<Self>, tokens: TokenSet) -> BoxFuture<'static, Result<()>> {
+        Box::pin(blocking(move || {
+            let saved = write_file(&self.path, &tokens);
+            drop(self.lock);
+            saved
+        }))
+    }
+}
+
+/// The path of the lock file beside the token file.
+fn lock_path(path: &Path) -> Result<PathBuf> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::InvalidInput(format!("the token file path {} names no file", path.display())))?;
+    let mut lock_name = name.to_os_string();
+    lock_name.push(".lock");
+    Ok(path.with_file_name(lock_name))
+}
+
+/// Opens (creating, owner-only) the lock file of `path` and waits for its exclusive lock.
+fn lock_file(path: &Path) -> Result<fs::File> {
+    let lock_path = lock_path(path)?;
+    create_dir(parent_dir(path)).map_err(|err| io_error("create the directory of", path, &err))?;
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&lock_path)
+        .map_err(|err| io_error("open the lock file of", path, &err))?;
+    file.lock().map_err(|err| io_error("lock", path, &err))?;
+    Ok(file)
 }
 
 /// Runs file I/O off the async threads. Once started it finishes even if the caller's future is
