@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use oura::Secret;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -304,8 +305,8 @@ pub struct LoginArgs {
     #[arg(long, env = "OURA_CLIENT_ID")]
     pub client_id: Option<String>,
     /// The application's client secret (omit for a public PKCE client).
-    #[arg(long, env = "OURA_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, env = "OURA_CLIENT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<Secret>,
     /// The redirect URI registered for the application; it must be a loopback http URL, where
     /// this command listens for the browser's return (port 0 picks a free port).
     #[arg(long, env = "OURA_REDIRECT_URI", default_value = "http://127.0.0.1:8765/callback")]
@@ -361,8 +362,8 @@ pub struct AppArgs {
     #[arg(long, env = "OURA_CLIENT_ID")]
     pub client_id: Option<String>,
     /// The application's client secret (default: the one `oura login` saved).
-    #[arg(long, env = "OURA_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, env = "OURA_CLIENT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<Secret>,
 }
 
 /// `oura webhooks create`.
@@ -428,8 +429,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "/oura/webhook")]
     pub path: String,
     /// The application's client secret, which signs deliveries (default: the one `oura login` saved).
-    #[arg(long, env = "OURA_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, env = "OURA_CLIENT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<Secret>,
     /// The verification token given when subscribing.
     #[arg(long, env = "OURA_VERIFICATION_TOKEN", hide_env_values = true)]
     pub verification_token: String,
@@ -520,4 +521,9 @@ pub struct McpArgs {
     /// Documents a collection tool returns per call when the call gives no `limit`.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
+}
+
+/// A secret from the command line or the environment, kept out of `Debug`.
+fn secret(text: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(text))
 }

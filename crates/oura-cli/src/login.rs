@@ -144,7 +144,7 @@ pub struct PendingLogin {
     request: AuthorizationRequest,
     dir: std::path::PathBuf,
     client_id: String,
-    client_secret: Option<String>,
+    client_secret: Option<oura::Secret>,
     base_url: Option<String>,
 }
 

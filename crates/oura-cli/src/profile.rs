@@ -58,7 +58,7 @@ pub struct Profile {
     pub client_id: String,
     /// The OAuth client secret (the file is readable by its owner only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<oura::Secret>,
     /// The redirect URI used at login.
     pub redirect_uri: String,
     /// Authorization endpoint.
@@ -228,6 +228,12 @@ mod tests {
         profile.save(dir.path()).expect("save");
         let loaded = Profile::load(dir.path()).expect("load").expect("some");
         assert_eq!(loaded, profile);
+        assert_eq!(loaded.client_secret.as_ref().map(oura::Secret::expose), Some("secret"));
+        let shown = format!("{loaded:?}");
+        assert!(
+            !shown.contains("secret\""),
+            "the client secret is redacted in Debug: {shown}"
+        );
         assert_eq!(loaded.endpoints(), Endpoints::moi());
         #[cfg(unix)]
         {

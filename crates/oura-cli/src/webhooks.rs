@@ -202,7 +202,7 @@ async fn open(global: &Global, app: &AppArgs) -> Result<(Subscriptions, Option<E
         .client_secret
         .clone()
         .or_else(|| from_profile.and_then(|p| p.1))
-        .or_else(|| emulator.as_ref().map(|_| EMULATOR_CLIENT.1.to_owned()));
+        .or_else(|| emulator.as_ref().map(|_| Secret::new(EMULATOR_CLIENT.1)));
     match (client_id, client_secret) {
         (Some(id), Some(secret)) => Ok((Subscriptions::new(&client, id, secret), emulator)),
         _ => Err(Failure::usage(
@@ -274,7 +274,7 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<(), Failure> {
     if !args.path.starts_with('/') {
         return Err(Failure::usage(format!("--path {:?} must start with /", args.path)));
     }
-    let receiver = Receiver::new(Secret::new(secret), Secret::new(args.verification_token.clone()));
+    let receiver = Receiver::new(secret, Secret::new(args.verification_token.clone()));
     let database = match &args.sync {
         Some(url) => Some(Arc::new(crate::webhook_sync::WebhookSync::open(global, url).await?)),
         None => None,

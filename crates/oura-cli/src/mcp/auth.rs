@@ -148,7 +148,7 @@ pub async fn authorize(
     let args = LoginArgs {
         no_browser: true,
         client_id: profile::env("OURA_CLIENT_ID"),
-        client_secret: profile::env("OURA_CLIENT_SECRET"),
+        client_secret: profile::env("OURA_CLIENT_SECRET").map(oura::Secret::new),
         redirect_uri: profile::env("OURA_REDIRECT_URI").unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned()),
         idp: None,
         scopes,
