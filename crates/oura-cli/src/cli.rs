@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Your Oura Ring data from the command line: log in, read any collection, export everything
@@ -170,6 +172,8 @@ pub enum Command {
     Dashboard(DashboardArgs),
     /// Print the completion script of a shell on stdout (see the README for where it goes).
     Completions(CompletionsArgs),
+    /// Serve your Oura data to AI assistants over the Model Context Protocol (stdio).
+    Mcp(McpArgs),
 }
 
 impl Command {
@@ -497,11 +501,23 @@ pub struct SyncArgs {
     pub collections: Vec<String>,
     /// Fetch from this day (YYYY-MM-DD) instead of where the database stands.
     #[arg(long)]
-    pub since: Option<chrono::NaiveDate>,
+    pub since: Option<NaiveDate>,
     /// The last day to fetch (default: today, in local time).
     #[arg(long)]
-    pub today: Option<chrono::NaiveDate>,
+    pub today: Option<NaiveDate>,
     /// Requests in flight at once, per user.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+}
+
+/// `oura mcp`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct McpArgs {
+    /// The date the server takes as today (YYYY-MM-DD): the default end of ranges and, with
+    /// `--emulator`, the last day of its history. Default: the local date.
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<NaiveDate>,
+    /// Documents a collection tool returns per call when the call gives no `limit`.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
 }

@@ -10,7 +10,6 @@ use crate::cli::{Format, GetArgs, Global};
 use crate::failure::{Failure, code};
 use crate::output;
 use crate::session;
-use oura_sync::fetch::Pacer;
 
 /// Runs `oura get`.
 pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
@@ -20,7 +19,6 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
     if args.latest {
         return latest(&session.client, collection, args, format).await;
     }
-    let pacer = Pacer::new();
     let mut pages = catalog::pages(
         &session.client,
         collection.route,
@@ -31,7 +29,7 @@ pub async fn run(global: &Global, args: &GetArgs) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut kept = Vec::new();
     loop {
-        match pacer.next_page(&mut pages, &oura_sync::progress::Silent).await {
+        match pages.next().await {
             None => break,
             Some(Err(err)) => {
                 output::check(out.flush())?;

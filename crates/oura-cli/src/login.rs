@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
-use oura::oauth::{Authenticator, Endpoints, OAuthClient, OAuthConfig, Scope, TokenStore as _};
+use oura::oauth::{Authenticator, AuthorizationRequest, Endpoints, OAuthClient, OAuthConfig, Scope, TokenStore as _};
 use tokio::sync::oneshot;
 
 use crate::cli::{Global, Idp, LoginArgs};
@@ -90,7 +90,7 @@ fn endpoints(idp: Option<Idp>, base_url: Option<&str>) -> Endpoints {
     endpoints
 }
 
-/// What the browser brought back, and where the browser's page waits for the outcome.
+/// What the browser brought back.
 #[derive(Debug)]
 struct Callback {
     params: HashMap<String, String>,
@@ -130,8 +130,50 @@ fn escape_html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A login waiting for the browser: the authorization URL to open, and the loopback listener
+/// that receives the redirect. [`start`] makes one; [`PendingLogin::finish`] completes it.
+pub struct PendingLogin {
+    /// The authorization URL the user opens.
+    pub url: String,
+    /// Where the browser is sent back to.
+    pub redirect_uri: String,
+    callback: oneshot::Receiver<Callback>,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+    oauth: OAuthClient,
+    request: AuthorizationRequest,
+    dir: std::path::PathBuf,
+    client_id: String,
+    client_secret: Option<String>,
+    base_url: Option<String>,
+}
+
 /// Runs `oura login`.
 pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
+    let pending = start(global, args).await?;
+    if args.no_browser {
+        println!("{}", pending.url);
+        crate::console::note!(
+            "Open the URL above in a browser to log in; waiting for the redirect to {}",
+            pending.redirect_uri
+        );
+    } else {
+        eprintln!(
+            "Opening a browser to log in. If none opens, visit this URL:\n{}",
+            pending.url
+        );
+        if let Err(err) = open_browser(&pending.url) {
+            eprintln!("(could not open a browser: {err})");
+        }
+    }
+    let done = pending.finish(Duration::from_secs(args.timeout)).await?;
+    crate::console::note!("{done}");
+    Ok(())
+}
+
+/// Starts a login: resolves the application, listens on the loopback redirect URI and builds
+/// the authorization URL. Nothing is printed and no browser is opened.
+pub async fn start(global: &Global, args: &LoginArgs) -> Result<PendingLogin, Failure> {
     if global.emulator {
         return Err(Failure::usage(
             "`--emulator` lives only as long as one command, so a login would not outlive it: \
@@ -217,74 +259,90 @@ pub async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
             .await;
     });
 
-    let url = request.url.to_string();
-    if args.no_browser {
-        println!("{url}");
-        crate::console::note!("Open the URL above in a browser to log in; waiting for the redirect to {redirect_uri}");
-    } else {
-        eprintln!("Opening a browser to log in. If none opens, visit this URL:\n{url}");
-        if let Err(err) = open_browser(&url) {
-            eprintln!("(could not open a browser: {err})");
-        }
-    }
-    let callback = tokio::time::timeout(Duration::from_secs(args.timeout), rx).await;
-    let callback = match callback {
-        Ok(Ok(callback)) => callback,
-        _ => {
-            let _ = stop.send(());
-            let _ = server.await;
-            return Err(Failure::new(
-                code::AUTH,
-                format!(
-                    "no answer from the browser within {} s: run `oura login` again",
-                    args.timeout
-                ),
-            ));
-        }
-    };
-    let finished = finish(
-        &callback.params,
-        &oauth,
-        &request,
-        &dir,
+    Ok(PendingLogin {
+        url: request.url.to_string(),
+        redirect_uri,
+        callback: rx,
+        stop,
+        server,
+        oauth,
+        request,
+        dir,
         client_id,
         client_secret,
-        redirect_uri,
-        global,
-    )
-    .await;
-    // The browser's page tells the same outcome, then the listener stops.
-    let _ = callback
-        .outcome
-        .send(finished.as_ref().map(|_| ()).map_err(|failure| failure.message.clone()));
-    let _ = stop.send(());
-    let _ = server.await;
-    let scopes = finished?;
-    crate::console::note!(
-        "Logged in (scopes: {}); tokens saved in {}",
-        if scopes.is_empty() {
-            "as asked".to_owned()
-        } else {
-            scopes.join(" ")
-        },
-        dir.display()
-    );
-    Ok(())
+        base_url: global.base_url.clone(),
+    })
 }
 
-/// After the browser came back: the refusal, or the code exchanged for tokens and everything
-/// saved. Returns the granted scopes.
-#[allow(clippy::too_many_arguments)]
-async fn finish(
+impl PendingLogin {
+    /// Waits up to `timeout` for the browser's redirect, exchanges the code and saves the tokens
+    /// and the login; returns what to tell the user.
+    pub async fn finish(self, timeout: Duration) -> Result<String, Failure> {
+        let PendingLogin {
+            redirect_uri,
+            callback: rx,
+            stop,
+            server,
+            oauth,
+            request,
+            dir,
+            client_id,
+            client_secret,
+            base_url,
+            url: _,
+        } = self;
+        let callback = match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(callback)) => callback,
+            _ => {
+                let _ = stop.send(());
+                let _ = server.await;
+                return Err(Failure::new(
+                    code::AUTH,
+                    format!(
+                        "no answer from the browser within {} s: run `oura login` again",
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+        };
+        let finished = exchange(
+            &callback.params,
+            &oauth,
+            &request,
+            &dir,
+            Profile {
+                client_id,
+                client_secret,
+                redirect_uri,
+                authorize_url: String::new(),
+                token_url: String::new(),
+                revoke_url: String::new(),
+                pkce: false,
+                scope_prefix: String::new(),
+                revocation: String::new(),
+                base_url,
+            },
+        )
+        .await;
+        // The browser's page tells the same outcome, then the listener stops.
+        let _ = callback
+            .outcome
+            .send(finished.as_ref().map(|_| ()).map_err(|failure| failure.message.clone()));
+        let _ = stop.send(());
+        let _ = server.await;
+        finished
+    }
+}
+
+/// After the browser came back: the refusal, or the code exchanged for tokens and the tokens and
+/// the login (`saved`, whose endpoints are filled in here) saved. Returns what to tell the user.
+async fn exchange(
     params: &HashMap<String, String>,
     oauth: &OAuthClient,
-    request: &oura::oauth::AuthorizationRequest,
+    request: &AuthorizationRequest,
     dir: &std::path::Path,
-    client_id: String,
-    client_secret: Option<String>,
-    redirect_uri: String,
-    global: &Global,
-) -> Result<Vec<String>, Failure> {
+    mut saved: Profile,
+) -> Result<String, Failure> {
     if let Some(error) = params.get("error") {
         let detail = params
             .get("error_description")
@@ -301,21 +359,18 @@ async fn finish(
 
     profile::create_private_dir(dir)?;
     profile::token_store(dir).save(&tokens).await?;
-    let mut saved = Profile {
-        client_id,
-        client_secret,
-        redirect_uri,
-        authorize_url: String::new(),
-        token_url: String::new(),
-        revoke_url: String::new(),
-        pkce: false,
-        scope_prefix: String::new(),
-        revocation: String::new(),
-        base_url: global.base_url.clone(),
-    };
     saved.set_endpoints(oauth.endpoints());
     saved.save(dir)?;
-    Ok(tokens.scopes.iter().map(ToString::to_string).collect())
+    let scopes: Vec<String> = tokens.scopes.iter().map(ToString::to_string).collect();
+    Ok(format!(
+        "Logged in (scopes: {}); tokens saved in {}",
+        if scopes.is_empty() {
+            "as asked".to_owned()
+        } else {
+            scopes.join(" ")
+        },
+        dir.display()
+    ))
 }
 
 /// Opens `url` in the default browser without a new dependency.

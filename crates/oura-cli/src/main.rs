@@ -14,6 +14,7 @@ mod export;
 mod failure;
 mod get;
 mod login;
+mod mcp;
 mod output;
 mod profile;
 mod session;
@@ -77,6 +78,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Emulator(args) => emulator::run(args).await,
         Command::Dashboard(args) => dashboard::run(args).await,
         Command::Completions(args) => completions::run(args),
+        Command::Mcp(args) => mcp::run(global, args).await,
     }
 }
 

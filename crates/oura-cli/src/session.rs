@@ -37,8 +37,14 @@ pub fn retry_policy() -> RetryPolicy {
 /// Starts the in-process emulator, its history ending today.
 #[cfg(feature = "emulator")]
 pub async fn start_emulator() -> Result<Emulator, Failure> {
+    start_emulator_at(chrono::Local::now().date_naive()).await
+}
+
+/// Starts the in-process emulator, its history ending on `today`.
+#[cfg(feature = "emulator")]
+pub async fn start_emulator_at(today: chrono::NaiveDate) -> Result<Emulator, Failure> {
     Emulator::builder()
-        .today(chrono::Local::now().date_naive())
+        .today(today)
         .start()
         .await
         .map_err(|err| Failure::io("cannot start the emulator on 127.0.0.1", &err))
@@ -76,6 +82,12 @@ pub async fn start_emulator() -> Result<Emulator, Failure> {
     Err(no_emulator())
 }
 
+/// Without the `emulator` feature: a usage error that says so.
+#[cfg(not(feature = "emulator"))]
+pub async fn start_emulator_at(_today: chrono::NaiveDate) -> Result<Emulator, Failure> {
+    Err(no_emulator())
+}
+
 /// Checks options that do not go together.
 pub fn check(global: &Global) -> Result<(), Failure> {
     if global.emulator && global.base_url.is_some() {
@@ -88,13 +100,24 @@ pub fn check(global: &Global) -> Result<(), Failure> {
 
 /// A session for the user's data.
 pub async fn open(global: &Global) -> Result<Session, Failure> {
+    open_at(global, None).await
+}
+
+/// A session for the user's data; an in-process emulator's history ends on `today` (default:
+/// the local date).
+pub async fn open_at(global: &Global, today: Option<chrono::NaiveDate>) -> Result<Session, Failure> {
     check(global)?;
     let builder = Client::builder()
         .application(APPLICATION)
         .retry(retry_policy())
+        // Oura's budget, learned from its answers; waits bounded and visible (oura-sync).
+        .rate_limiter(oura_sync::fetch::rate_limiter())
         .sandbox(global.sandbox);
     if global.emulator {
-        let emulator = start_emulator().await?;
+        let emulator = match today {
+            Some(today) => start_emulator_at(today).await?,
+            None => start_emulator().await?,
+        };
         crate::diagnose::set_server(&emulator.base_url(), true);
         let client = builder.base_url(emulator.base_url()).token(emulator.token(0)).build()?;
         return Ok(Session {

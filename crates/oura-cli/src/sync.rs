@@ -10,13 +10,10 @@ use oura::oauth::{Authenticator, KeyedTokenStore, UserTokenStore};
 use oura_sync::progress::{Event, Observer};
 use oura_sync::sink::{DatabaseSink, Upserted};
 
-use crate::cli::{AppArgs, Global};
+use crate::cli::{AppArgs, Global, SyncArgs};
 use crate::failure::{Failure, code};
 use crate::profile::{self, APPLICATION, Profile};
 use crate::session;
-
-/// `oura sync`'s arguments live with the command line (the library target builds it).
-pub use crate::cli::SyncArgs;
 
 /// Runs `oura sync`.
 pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), Failure> {

@@ -2,41 +2,34 @@
 //! budget.
 //!
 //! # Waits
-//! Every wait is bounded and visible. [`Pacer`] paces requests by Oura's `X-RateLimit-*`
-//! headers: requests go out while the last answer's `X-RateLimit-Remaining` exceeds the
-//! requests in flight; when it does not, the next one waits for `X-RateLimit-Reset`, but never
-//! longer than [`MAX_WAIT`] in all (then one request probes, and a 429 it gets is reported to
-//! the caller). A wait of [`ANNOUNCE_WAIT`] or more is announced as
-//! [`Event::Waiting`]. [`Pacer::waited`] is the real time
-//! during which at least one request was held back, not the sum of every task's waits.
-//!
-//! The pacer is this crate's until the facade's own rate limiter lands; then this stage uses
-//! that one and the pacer goes.
+//! The budget is the client's own: give it an [`oura::RateLimiter`] (one per application,
+//! shared by every client of it; [`rate_limiter`] makes one with this crate's bound on waits).
+//! The limiter paces every attempt, retries and refreshes included, and folds the retry
+//! policy's backoff into the same wait: one wait, never two stacked. This stage adds no pacing
+//! of its own; it counts the requests ([`Budget`]) and watches the limiters, so that a wait of
+//! [`ANNOUNCE_WAIT`] or more is announced as [`Event::Waiting`] and the time lost to waiting
+//! ([`Budget::waited`]) is the limiters' wall-clock figure (concurrent waits count once).
+//! A client without a limiter is not paced: Oura may answer 429, and the retry policy waits.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use oura::RateLimit;
 use serde_json::Value;
-use tokio::sync::Notify;
-use tokio::time::Instant;
 
 use crate::Collection;
 use crate::plan::Span;
 use crate::progress::{Event, Observer};
 
-/// The longest time one request is held back for the rate limit (Oura's window is five
-/// minutes). Reset times further ahead are not believed past this.
+/// The longest wait [`rate_limiter`] takes from a `Retry-After` or reset header (Oura's window
+/// is five minutes): a reset further ahead is not believed past this.
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
 
 /// Waits at least this long are announced to the observer.
 pub const ANNOUNCE_WAIT: Duration = Duration::from_secs(3);
-
-/// Added to `X-RateLimit-Reset`, which has a precision of one second.
-const RESET_MARGIN: Duration = Duration::from_secs(1);
 
 /// A stream of raw pages, as the facade lists them.
 pub type Pages = BoxStream<'static, oura::Result<oura::Page<Value>>>;
@@ -51,223 +44,81 @@ pub fn pages(client: &oura::Client, collection: &Collection, span: Span) -> oura
     oura::pages_by_route(client, collection.route, range)
 }
 
-/// Paces requests by the rate-limit headers; shared by every request of a sync.
-#[derive(Debug, Default)]
-pub struct Pacer {
-    state: Mutex<State>,
-    answered: Notify,
+/// A rate limiter with Oura's budget (5000 requests per 5 minutes, learned from the answers)
+/// whose waits are clamped to [`MAX_WAIT`]: what a sync's client should spend.
+pub fn rate_limiter() -> oura::RateLimiter {
+    oura::RateLimiter::oura().max_wait(MAX_WAIT)
+}
+
+/// Counts a sync's requests and reads its client's limiters.
+#[derive(Debug)]
+pub struct Budget {
     requests: AtomicU64,
+    limiters: Vec<oura::RateLimiter>,
+    waited_before: Duration,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    remaining: Option<u64>,
-    reset: Option<SystemTime>,
-    /// When the window of `reset` ends, on the runtime's clock (learnt when the answer came).
-    wake: Option<Instant>,
-    in_flight: u64,
-    /// Requests held back right now, since when, and the total of such periods.
-    waiting: usize,
-    waiting_since: Option<Instant>,
-    waited: Duration,
-    /// The end of the last wait announced (so concurrent tasks announce one wait once).
-    announced_until: Option<Instant>,
-}
-
-#[derive(Debug, PartialEq)]
-enum Next {
-    Go,
-    Sleep(Duration),
-    AwaitAnswer,
-}
-
-impl Pacer {
-    /// A pacer that knows nothing yet.
-    pub fn new() -> Self {
-        Pacer::default()
+impl Budget {
+    /// The budget of `client`'s requests from now on.
+    pub fn new(client: &oura::Client) -> Self {
+        let limiters = client.rate_limiters().to_vec();
+        let waited_before = Self::waited_of(&limiters);
+        Budget {
+            requests: AtomicU64::new(0),
+            limiters,
+            waited_before,
+        }
     }
 
-    /// The next page of `pages`, sent when the rate limit allows, with its answer counted.
-    pub async fn next_page(
-        &self,
-        pages: &mut Pages,
-        observer: &dyn Observer,
-    ) -> Option<oura::Result<oura::Page<Value>>> {
-        self.acquire(observer).await;
+    fn waited_of(limiters: &[oura::RateLimiter]) -> Duration {
+        limiters.iter().map(oura::RateLimiter::waited).max().unwrap_or_default()
+    }
+
+    /// The next page of `pages`, counted.
+    pub async fn next_page(&self, pages: &mut Pages) -> Option<oura::Result<oura::Page<Value>>> {
         let next = pages.next().await;
-        match &next {
-            Some(Ok(page)) => self.done(page.rate_limit.as_ref()),
-            Some(Err(err)) => self.done(of_error(err)),
-            None => self.done(None),
+        if next.is_some() {
+            self.requests.fetch_add(1, Ordering::Relaxed);
         }
         next
     }
 
-    /// Waits until one more request may go out (at most [`MAX_WAIT`] in all), and counts it in
-    /// flight.
-    pub async fn acquire(&self, observer: &dyn Observer) {
-        let deadline = Instant::now() + MAX_WAIT;
-        let mut held = false;
-        loop {
-            let answered = self.answered.notified();
-            tokio::pin!(answered);
-            answered.as_mut().enable();
-            let past_deadline = Instant::now() >= deadline;
-            let next = self.next(past_deadline);
-            if next == Next::Go {
-                if held {
-                    self.release();
-                }
-                self.requests.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            if !held {
-                self.hold();
-                held = true;
-            }
-            match next {
-                Next::Sleep(wait) => {
-                    let until = (Instant::now() + wait).min(deadline);
-                    if let Some(wait) = self.announce(until) {
-                        tracing::info!(wait_ms = wait.as_millis() as u64, "waiting for the rate limit");
-                        observer.event(&Event::Waiting { wait });
-                    }
-                    tokio::select! {
-                        () = tokio::time::sleep_until(until) => {}
-                        () = answered => {}
-                    }
-                }
-                _ => answered.await,
-            }
-        }
-    }
-
-    fn hold(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            if state.waiting == 0 {
-                state.waiting_since = Some(Instant::now());
-            }
-            state.waiting += 1;
-        }
-    }
-
-    fn release(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            state.waiting = state.waiting.saturating_sub(1);
-            if state.waiting == 0
-                && let Some(since) = state.waiting_since.take()
-            {
-                state.waited += since.elapsed();
-            }
-        }
-    }
-
-    /// Whether a wait until `until` is worth announcing (long, and not announced already).
-    fn announce(&self, until: Instant) -> Option<Duration> {
-        let wait = until.saturating_duration_since(Instant::now());
-        let mut state = self.state.lock().ok()?;
-        if wait < ANNOUNCE_WAIT || state.announced_until.is_some_and(|known| known >= until) {
-            return None;
-        }
-        state.announced_until = Some(until);
-        Some(wait)
-    }
-
-    fn next(&self, past_deadline: bool) -> Next {
-        let Ok(mut state) = self.state.lock() else {
-            return Next::Go;
-        };
-        let now = Instant::now();
-        let go = |state: &mut State| {
-            state.in_flight += 1;
-            Next::Go
-        };
-        let Some(remaining) = state.remaining else {
-            return go(&mut state);
-        };
-        if remaining > state.in_flight {
-            return go(&mut state);
-        }
-        if past_deadline {
-            if state.in_flight > 0 {
-                return Next::AwaitAnswer;
-            }
-            // Waited the longest we wait: probe with one request, and believe its answer.
-            state.reset = None;
-            state.wake = None;
-            return go(&mut state);
-        }
-        match state.wake {
-            Some(wake) if wake > now => Next::Sleep((wake - now).min(MAX_WAIT)),
-            // The window has moved: at least one request left it. Probe with one request at a
-            // time until an answer says how many are left.
-            _ if state.in_flight == 0 => {
-                state.reset = None;
-                state.wake = None;
-                go(&mut state)
-            }
-            _ => Next::AwaitAnswer,
-        }
-    }
-
-    /// Records an answer (or a failure) of a request counted by [`acquire`](Self::acquire).
-    pub fn done(&self, rate_limit: Option<&RateLimit>) {
-        if let Ok(mut state) = self.state.lock() {
-            state.in_flight = state.in_flight.saturating_sub(1);
-            if let Some(rate_limit) = rate_limit {
-                let reset = rate_limit.reset.and_then(|at| system_time(&at));
-                // Answers to concurrent requests arrive in any order: within one window (the
-                // same or an earlier reset) the smallest remaining count is the true one; a
-                // later reset means the window moved and the count is new.
-                let moved = match (reset, state.reset) {
-                    (Some(new), Some(known)) => new > known,
-                    _ => true,
-                };
-                if let Some(remaining) = rate_limit.remaining {
-                    state.remaining = Some(match state.remaining {
-                        Some(known) if !moved => known.min(remaining),
-                        _ => remaining,
-                    });
-                }
-                if let Some(reset) = reset
-                    && (moved || state.reset.is_none())
-                {
-                    state.reset = Some(reset);
-                    // `X-RateLimit-Reset` is in whole seconds: wait a second more, not to be
-                    // early. A reset beyond the longest wait is not believed past it.
-                    let ahead = reset.duration_since(SystemTime::now()).unwrap_or_default();
-                    state.wake = Some(Instant::now() + (ahead + RESET_MARGIN).min(MAX_WAIT));
-                }
-                if let Some(after) = rate_limit.retry_after
-                    && rate_limit.remaining.is_none()
-                {
-                    state.remaining = Some(0);
-                    if reset.is_none() {
-                        state.wake = Some(Instant::now() + after.min(MAX_WAIT));
-                    }
-                }
-            }
-        }
-        self.answered.notify_waiters();
-    }
-
-    /// Requests let out so far.
+    /// Pages fetched (and failed requests) so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// The time during which at least one request was held back for the rate limit.
+    /// The wall-clock time during which requests of the client waited for its budget since
+    /// this was made.
     pub fn waited(&self) -> Duration {
-        self.state.lock().map_or(Duration::ZERO, |state| {
-            state.waited + state.waiting_since.map_or(Duration::ZERO, |since| since.elapsed())
-        })
+        Self::waited_of(&self.limiters).saturating_sub(self.waited_before)
     }
-}
 
-/// A chrono instant as a `SystemTime`, if it is one (an absurd reset is none).
-fn system_time(at: &chrono::DateTime<chrono::Utc>) -> Option<SystemTime> {
-    let secs = u64::try_from(at.timestamp()).ok()?;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+    /// Watches the limiters for as long as it is polled: a wait that has lasted
+    /// [`ANNOUNCE_WAIT`] is announced once.
+    pub async fn watch(&self, observer: &dyn Observer) {
+        const TICK: Duration = Duration::from_millis(500);
+        let mut last = self.waited();
+        let mut waiting_for = Duration::ZERO;
+        let mut announced = false;
+        loop {
+            tokio::time::sleep(TICK).await;
+            let now = self.waited();
+            // Waiting through the whole tick (within a little scheduling slack).
+            if now.saturating_sub(last) >= TICK.mul_f32(0.8) {
+                waiting_for += TICK;
+                if waiting_for >= ANNOUNCE_WAIT && !announced {
+                    announced = true;
+                    tracing::info!(waited_ms = waiting_for.as_millis() as u64, "waiting for the rate limit");
+                    observer.event(&Event::Waiting { wait: waiting_for });
+                }
+            } else {
+                waiting_for = Duration::ZERO;
+                announced = false;
+            }
+            last = now;
+        }
+    }
 }
 
 /// The rate-limit headers an error carried, if any.
@@ -281,7 +132,7 @@ pub fn of_error(err: &oura::Error) -> Option<&RateLimit> {
 /// What the fetching tasks share.
 pub(crate) struct Context {
     pub client: oura::Client,
-    pub pacer: Arc<Pacer>,
+    pub budget: Arc<Budget>,
     pub observer: Arc<dyn Observer>,
     pub failed: Vec<std::sync::atomic::AtomicBool>,
     pub stop: Arc<std::sync::atomic::AtomicBool>,
@@ -328,7 +179,7 @@ pub(crate) async fn run_unit(
     };
     let observer = &*context.observer;
     let mut shown_days = 0;
-    let mut next = context.pacer.next_page(&mut pages, observer).await;
+    let mut next = context.budget.next_page(&mut pages).await;
     loop {
         if stopped() {
             return;
@@ -374,7 +225,7 @@ pub(crate) async fn run_unit(
         }
         // The next page is asked for before this one is turned into documents: the work
         // overlaps the wait.
-        let (following, ()) = tokio::join!(context.pacer.next_page(&mut pages, observer), hand_over);
+        let (following, ()) = tokio::join!(context.budget.next_page(&mut pages), hand_over);
         next = following;
     }
     observer.event(&Event::Fetched {
@@ -392,116 +243,50 @@ pub(crate) async fn run_unit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::Silent;
-
-    fn limit(remaining: u64, reset_in: Duration) -> RateLimit {
-        RateLimit {
-            remaining: Some(remaining),
-            reset: Some(chrono::Utc::now() + chrono::Duration::from_std(reset_in).expect("duration")),
-            ..RateLimit::default()
-        }
-    }
+    use std::sync::Mutex;
 
     #[tokio::test(start_paused = true)]
-    async fn requests_go_while_the_budget_lasts_then_wait_for_the_reset() {
-        let pacer = Pacer::new();
-        pacer.acquire(&Silent).await;
-        pacer.done(Some(&limit(2, Duration::from_secs(20))));
-        // Two left: two may be in flight at once.
-        pacer.acquire(&Silent).await;
-        pacer.acquire(&Silent).await;
-        assert!(matches!(pacer.next(false), Next::Sleep(_)));
-        pacer.done(Some(&limit(1, Duration::from_secs(20))));
-        pacer.done(Some(&limit(0, Duration::from_secs(20))));
-        let started = Instant::now();
-        pacer.acquire(&Silent).await;
-        let waited = started.elapsed();
-        assert!(
-            // Until the reset (whole seconds), and the second of margin.
-            waited >= Duration::from_secs(20) && waited <= Duration::from_secs(22),
-            "{waited:?}"
-        );
-        assert_eq!(pacer.requests(), 4);
-        assert_eq!(pacer.waited(), waited);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_late_answer_does_not_raise_the_budget_of_its_window() {
-        let pacer = Pacer::new();
-        let reset = chrono::Utc::now() + chrono::Duration::seconds(30);
-        let at = |remaining| RateLimit {
-            remaining: Some(remaining),
-            reset: Some(reset),
-            ..RateLimit::default()
-        };
-        for _ in 0..3 {
-            pacer.acquire(&Silent).await;
-        }
-        pacer.done(Some(&at(1)));
-        pacer.done(Some(&at(2)));
-        pacer.done(Some(&at(0)));
-        assert!(matches!(pacer.next(false), Next::Sleep(_)), "none left until the reset");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_reset_hours_ahead_or_a_huge_retry_after_waits_at_most_the_maximum_and_says_so() {
-        for rate_limit in [
-            limit(0, Duration::from_secs(2 * 3600)),
-            RateLimit {
-                retry_after: Some(Duration::from_secs(u64::MAX / 2)),
-                ..RateLimit::default()
-            },
-            RateLimit {
-                remaining: Some(0),
-                reset: Some(chrono::DateTime::<chrono::Utc>::MAX_UTC),
-                ..RateLimit::default()
-            },
-        ] {
-            let pacer = Pacer::new();
-            pacer.acquire(&Silent).await;
-            pacer.done(Some(&rate_limit));
-            let seen = Arc::new(Mutex::new(Vec::new()));
-            let observer = {
-                let seen = Arc::clone(&seen);
-                move |event: &Event| seen.lock().expect("lock").push(event.clone())
-            };
-            let started = Instant::now();
-            // Three tasks wait at once: one wait, announced once, counted once.
-            let one = || async {
-                pacer.acquire(&observer).await;
-                pacer.done(None);
-            };
-            tokio::join!(one(), one(), one());
-            let waited = started.elapsed();
-            assert!(
-                waited <= MAX_WAIT + Duration::from_millis(10),
-                "{rate_limit:?}: {waited:?}"
-            );
-            assert!(pacer.waited() <= waited, "{:?} > {waited:?}", pacer.waited());
-            let announced = seen.lock().expect("lock").clone();
-            assert_eq!(announced.len(), 1, "{rate_limit:?}: {announced:?}");
-            assert!(
-                matches!(announced[0], Event::Waiting { wait } if wait <= MAX_WAIT && wait >= ANNOUNCE_WAIT),
-                "{announced:?}"
-            );
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn short_waits_are_not_announced() {
-        let pacer = Pacer::new();
-        pacer.acquire(&Silent).await;
-        pacer.done(Some(&RateLimit {
-            retry_after: Some(Duration::from_secs(1)),
-            ..RateLimit::default()
-        }));
-        let seen = Arc::new(Mutex::new(0));
+    async fn a_long_wait_of_the_limiter_is_announced_once_and_counted_once() {
+        // A budget of one request per minute: the second and third wait.
+        let limiter = oura::RateLimiter::new(1, Duration::from_secs(60));
+        let client = oura::Client::builder()
+            .token("t")
+            .rate_limiter(limiter.clone())
+            .build()
+            .expect("client");
+        let budget = Budget::new(&client);
+        let seen = Arc::new(Mutex::new(Vec::new()));
         let observer = {
             let seen = Arc::clone(&seen);
-            move |_: &Event| *seen.lock().expect("lock") += 1
+            move |event: &Event| seen.lock().expect("lock").push(event.clone())
         };
-        pacer.acquire(&observer).await;
-        assert_eq!(*seen.lock().expect("lock"), 0);
-        assert!(pacer.waited() >= Duration::from_secs(1));
+        let work = async {
+            // Each permit is given back (the answer arrived) before the next is asked for.
+            for _ in 0..3 {
+                drop(limiter.acquire().await);
+            }
+        };
+        tokio::select! {
+            () = work => {}
+            () = budget.watch(&observer) => unreachable!("the watch never ends"),
+        }
+        let waited = budget.waited();
+        assert!(
+            waited >= Duration::from_secs(60) && waited <= Duration::from_secs(125),
+            "{waited:?}"
+        );
+        let events = seen.lock().expect("lock").clone();
+        assert!(!events.is_empty(), "a long wait is announced");
+        assert!(
+            events
+                .iter()
+                .all(|e| matches!(e, Event::Waiting { wait } if *wait >= ANNOUNCE_WAIT)),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn the_sync_limiter_has_oura_budget() {
+        assert_eq!(rate_limiter().limit(), (5000, Duration::from_secs(300)));
     }
 }

@@ -20,7 +20,7 @@ use futures::StreamExt as _;
 
 pub use oura::{Collection, RangeKind};
 
-use crate::fetch::{Context, Message, Pacer};
+use crate::fetch::{Budget, Context, Message};
 use crate::plan::{Start, Unit};
 use crate::progress::{Event, Observer};
 use crate::sink::{Mark, Sink, SinkError, Upserted};
@@ -123,7 +123,7 @@ pub async fn run<S: Sink>(
     observer: Arc<dyn Observer>,
     stop: impl Future<Output = ()>,
 ) -> Result<Report, Error> {
-    let pacer = Arc::new(Pacer::new());
+    let budget = Arc::new(Budget::new(client));
     let collections = &options.collections;
     let mut marks: Vec<Option<Mark>> = Vec::with_capacity(collections.len());
     for collection in collections {
@@ -137,7 +137,7 @@ pub async fn run<S: Sink>(
     let mut rings = None;
     let mut default_since = options.today;
     if needs_default && let Some(ring) = oura::COLLECTIONS.iter().find(|c| c.range == RangeKind::Whole) {
-        let fetched = match fetch_all(client, &pacer, ring, &*observer).await {
+        let fetched = match fetch_all(client, &budget, ring).await {
             Err(
                 err @ (oura::Error::Unauthorized { .. }
                 | oura::Error::ReauthorizationRequired(_)
@@ -189,7 +189,7 @@ pub async fn run<S: Sink>(
     let stopped = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
         client: client.clone(),
-        pacer: Arc::clone(&pacer),
+        budget: Arc::clone(&budget),
         observer: Arc::clone(&observer),
         failed: collections.iter().map(|_| AtomicBool::new(false)).collect(),
         stop: Arc::clone(&stopped),
@@ -254,7 +254,10 @@ pub async fn run<S: Sink>(
         }
         sink.finish().await.err()
     };
-    let (interrupted, finish) = tokio::join!(fetching, writing);
+    let (interrupted, finish) = tokio::select! {
+        done = async { tokio::join!(fetching, writing) } => done,
+        () = budget.watch(&*observer) => unreachable!("the watch never ends"),
+    };
     let collections = committers
         .into_iter()
         .map(|c| {
@@ -273,8 +276,8 @@ pub async fn run<S: Sink>(
         .collect();
     Ok(Report {
         collections,
-        requests: pacer.requests(),
-        waited: pacer.waited(),
+        requests: budget.requests(),
+        waited: budget.waited(),
         interrupted,
         finish,
     })
@@ -297,14 +300,13 @@ fn take(committers: &mut [Committer], message: Message) -> usize {
 /// Every document of a collection, paced.
 async fn fetch_all(
     client: &oura::Client,
-    pacer: &Pacer,
+    budget: &Budget,
     collection: &'static Collection,
-    observer: &dyn Observer,
 ) -> oura::Result<Vec<serde_json::Value>> {
     let mut pages = fetch::pages(client, collection, plan::Span::Whole)?;
     let mut docs = Vec::new();
     loop {
-        match pacer.next_page(&mut pages, observer).await {
+        match budget.next_page(&mut pages).await {
             None => return Ok(docs),
             Some(Err(err)) => return Err(err),
             Some(Ok(page)) => docs.extend(page.data),

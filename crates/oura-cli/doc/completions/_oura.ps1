@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)')
             [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Draw charts of an export''s daily metrics into one self-contained HTML file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell on stdout (see the README for where it goes)')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Serve your Oura data to AI assistants over the Model Context Protocol (stdio)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -407,6 +408,24 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'oura;mcp' {
+            [CompletionResult]::new('--today', '--today', [CompletionResultType]::ParameterName, 'The date the server takes as today (YYYY-MM-DD): the default end of ranges and, with `--emulator`, the last day of its history. Default: the local date')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Documents a collection tool returns per call when the call gives no `limit`')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Another API root than Oura''s own (a proxy, a separately started emulator)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set')
+            [CompletionResult]::new('--emulator', '--emulator', [CompletionResultType]::ParameterName, 'Start the Oura API emulator in this process and use it: no account, no network')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Use Oura''s sandbox (fake data, no login needed)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace requests on stderr (-v: each request; -vv: everything)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace requests on stderr (-v: each request; -vv: everything)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no progress and no summaries: only the data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no progress and no summaries: only the data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'oura;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in with OAuth in the browser and save the tokens in the configuration directory')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the saved tokens and delete them')
@@ -418,6 +437,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)')
             [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Draw charts of an export''s daily metrics into one self-contained HTML file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell on stdout (see the README for where it goes)')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Serve your Oura data to AI assistants over the Model Context Protocol (stdio)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -473,6 +493,9 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             break
         }
         'oura;help;completions' {
+            break
+        }
+        'oura;help;mcp' {
             break
         }
         'oura;help;help' {

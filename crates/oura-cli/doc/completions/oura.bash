@@ -40,6 +40,9 @@ _oura() {
             oura,logout)
                 cmd="oura__subcmd__logout"
                 ;;
+            oura,mcp)
+                cmd="oura__subcmd__mcp"
+                ;;
             oura,sync)
                 cmd="oura__subcmd__sync"
                 ;;
@@ -72,6 +75,9 @@ _oura() {
                 ;;
             oura__subcmd__help,logout)
                 cmd="oura__subcmd__help__subcmd__logout"
+                ;;
+            oura__subcmd__help,mcp)
+                cmd="oura__subcmd__help__subcmd__mcp"
                 ;;
             oura__subcmd__help,sync)
                 cmd="oura__subcmd__help__subcmd__sync"
@@ -149,7 +155,7 @@ _oura() {
 
     case "${cmd}" in
         oura)
-            opts="-v -q -h -V --emulator --sandbox --base-url --format --verbose --quiet --color --help --version login logout whoami get export sync webhooks emulator dashboard completions help"
+            opts="-v -q -h -V --emulator --sandbox --base-url --format --verbose --quiet --color --help --version login logout whoami get export sync webhooks emulator dashboard completions mcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -397,7 +403,7 @@ _oura() {
             return 0
             ;;
         oura__subcmd__help)
-            opts="login logout whoami get export sync webhooks emulator dashboard completions help"
+            opts="login logout whoami get export sync webhooks emulator dashboard completions mcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +515,20 @@ _oura() {
             return 0
             ;;
         oura__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        oura__subcmd__help__subcmd__mcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -711,6 +731,40 @@ _oura() {
                     ;;
                 --base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        oura__subcmd__mcp)
+            opts="-v -q -h -V --today --limit --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --today)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand emulator 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
             cand dashboard 'Draw charts of an export''s daily metrics into one self-contained HTML file'
             cand completions 'Print the completion script of a shell on stdout (see the README for where it goes)'
+            cand mcp 'Serve your Oura data to AI assistants over the Model Context Protocol (stdio)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'oura;login'= {
@@ -379,6 +380,23 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'oura;mcp'= {
+            cand --today 'The date the server takes as today (YYYY-MM-DD): the default end of ranges and, with `--emulator`, the last day of its history. Default: the local date'
+            cand --limit 'Documents a collection tool returns per call when the call gives no `limit`'
+            cand --base-url 'Another API root than Oura''s own (a proxy, a separately started emulator)'
+            cand --format 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files'
+            cand --color 'When to color the messages on stderr: `auto` colors a terminal unless `NO_COLOR` is set'
+            cand --emulator 'Start the Oura API emulator in this process and use it: no account, no network'
+            cand --sandbox 'Use Oura''s sandbox (fake data, no login needed)'
+            cand -v 'Trace requests on stderr (-v: each request; -vv: everything)'
+            cand --verbose 'Trace requests on stderr (-v: each request; -vv: everything)'
+            cand -q 'Print no progress and no summaries: only the data and errors'
+            cand --quiet 'Print no progress and no summaries: only the data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'oura;help'= {
             cand login 'Log in with OAuth in the browser and save the tokens in the configuration directory'
             cand logout 'Revoke the saved tokens and delete them'
@@ -390,6 +408,7 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand emulator 'Run the Oura API emulator in the foreground (prints `base_url=` and `token=` lines)'
             cand dashboard 'Draw charts of an export''s daily metrics into one self-contained HTML file'
             cand completions 'Print the completion script of a shell on stdout (see the README for where it goes)'
+            cand mcp 'Serve your Oura data to AI assistants over the Model Context Protocol (stdio)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'oura;help;login'= {
@@ -429,6 +448,8 @@ set edit:completion:arg-completer[oura] = {|@words|
         &'oura;help;dashboard'= {
         }
         &'oura;help;completions'= {
+        }
+        &'oura;help;mcp'= {
         }
         &'oura;help;help'= {
         }

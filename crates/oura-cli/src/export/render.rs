@@ -97,8 +97,9 @@ impl Observer for Progress {
         match event {
             Event::Waiting { wait } => {
                 let line = format!(
-                    "waiting {:.0} s for Oura's rate limit (the export continues by itself)",
-                    wait.as_secs_f64().ceil()
+                    "waiting for Oura's rate limit ({:.0} s so far, at most {} s at a time; the export continues by itself)",
+                    wait.as_secs_f64().floor(),
+                    oura_sync::fetch::MAX_WAIT.as_secs()
                 );
                 if self.terminal {
                     let _ = self.multi.println(line);
