@@ -159,8 +159,8 @@ pub async fn run(args: &DashboardArgs) -> Result<(), Failure> {
     }
     if let Some(url) = &args.database {
         return Err(Failure::usage(format!(
-            "--database {url:?}: this build cannot read a database yet (the SQLite export sink has not \
-             landed); export to files with `oura export --out DIR` and use `--from DIR`"
+            "--database {url:?}: the dashboard cannot read a database yet (`oura sync` writes one); \
+             export to files with `oura export --out DIR` and use `--from DIR`"
         )));
     }
     let Some(dir) = &args.from else {
