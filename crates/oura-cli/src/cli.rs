@@ -198,8 +198,7 @@ pub struct DashboardArgs {
     /// An export directory, as `oura export --out DIR` writes it (NDJSON or CSV files).
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
-    /// A database the export wrote to (sqlite://PATH): not readable by this version yet (it says
-    /// so); use --from.
+    /// A database `oura sync` wrote (`sqlite://PATH` or `postgres://...`), instead of --from.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
     /// The HTML file to write (replaced if it exists).

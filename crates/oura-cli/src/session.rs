@@ -98,21 +98,32 @@ pub fn check(global: &Global) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A session for the user's data.
+/// A session for the user's data, whose requests spend Oura's rate budget: learned from its
+/// answers, paced before Oura refuses, waits bounded and visible (oura-sync).
 pub async fn open(global: &Global) -> Result<Session, Failure> {
-    open_at(global, None).await
+    open_with(global, None, Some(oura_sync::fetch::rate_limiter())).await
 }
 
-/// A session for the user's data; an in-process emulator's history ends on `today` (default:
-/// the local date).
+/// A session for the user's data without a pacer, for answers that must not wait on the budget
+/// (the MCP server: a rate limit is a tool result saying until when, not minutes of silence);
+/// an in-process emulator's history ends on `today` (default: the local date).
 pub async fn open_at(global: &Global, today: Option<chrono::NaiveDate>) -> Result<Session, Failure> {
+    open_with(global, today, None).await
+}
+
+async fn open_with(
+    global: &Global,
+    today: Option<chrono::NaiveDate>,
+    limiter: Option<oura::RateLimiter>,
+) -> Result<Session, Failure> {
     check(global)?;
-    let builder = Client::builder()
+    let mut builder = Client::builder()
         .application(APPLICATION)
         .retry(retry_policy())
-        // Oura's budget, learned from its answers; waits bounded and visible (oura-sync).
-        .rate_limiter(oura_sync::fetch::rate_limiter())
         .sandbox(global.sandbox);
+    if let Some(limiter) = limiter {
+        builder = builder.rate_limiter(limiter);
+    }
     if global.emulator {
         let emulator = match today {
             Some(today) => start_emulator_at(today).await?,

@@ -204,7 +204,19 @@ fn bad_input_gets_one_clear_line_and_writes_nothing() {
             8,
             "is not a directory",
         ),
-        (vec!["--database".into(), "sqlite://x.db".into()], 2, "use `--from DIR`"),
+        (
+            vec![
+                "--database".into(),
+                format!("sqlite://{}", dir.path().join("empty.db").display()),
+            ],
+            2,
+            "no daily data in the database",
+        ),
+        (
+            vec!["--database".into(), "mysql://localhost/oura".into()],
+            8,
+            "unsupported database URL scheme",
+        ),
         (
             vec![
                 "--from".into(),
@@ -247,9 +259,10 @@ fn bad_input_gets_one_clear_line_and_writes_nothing() {
     assert_eq!(output.status.code(), Some(2));
 }
 
-/// A real export of the emulator (NDJSON and CSV) draws one point per day with a value.
+/// A real export of the emulator (NDJSON and CSV), and the same data synced into SQLite, draw
+/// one point per day with a value, and the same page.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_real_export_in_either_format() {
+async fn a_real_export_in_either_format_or_a_database() {
     let today = NaiveDate::from_ymd_opt(2025, 6, 30).expect("date");
     let emulator = Emulator::builder()
         .users(1)
@@ -279,8 +292,33 @@ async fn a_real_export_in_either_format() {
             let output = dashboard(&config, &out, &page, &[]);
             assert!(output.status.success(), "{}", text(&output.stderr));
         }
+        // The same collections synced into a database, drawn from there.
+        let url = format!("sqlite://{}", config.join("oura.db").display());
+        let output = oura(&config)
+            .arg("--base-url")
+            .arg(&base_url)
+            .env("OURA_TOKEN", &token)
+            .args(["-q", "sync", "--today", "2025-06-30", "--collections"])
+            .arg("daily_sleep,daily_readiness,daily_activity,sleep")
+            .args(["--database", &url])
+            .output()
+            .expect("sync");
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let output = oura(&config)
+            .args(["dashboard", "--database", &url, "--out"])
+            .arg(config.join("db.html"))
+            .output()
+            .expect("dashboard");
+        assert!(output.status.success(), "{}", text(&output.stderr));
         let ndjson = std::fs::read_to_string(config.join("ndjson.html")).expect("page");
         let csv = std::fs::read_to_string(config.join("csv.html")).expect("page");
+        let database = std::fs::read_to_string(config.join("db.html")).expect("page");
+        let from_files = charts(&ndjson);
+        assert_eq!(charts(&database), from_files, "the same charts from the database");
+        assert!(
+            database.contains("the database") && !database.contains("ndjson"),
+            "the page names its source"
+        );
         let sleep_days = std::fs::read_to_string(config.join("ndjson").join("daily_sleep.ndjson"))
             .expect("export")
             .lines()

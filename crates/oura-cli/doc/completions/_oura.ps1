@@ -373,7 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
         }
         'oura;dashboard' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'An export directory, as `oura export --out DIR` writes it (NDJSON or CSV files)')
-            [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'A database the export wrote to (sqlite://PATH): not readable by this version yet (it says so); use --from')
+            [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'A database `oura sync` wrote (`sqlite://PATH` or `postgres://...`), instead of --from')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The HTML file to write (replaced if it exists)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'First day shown (YYYY-MM-DD). Default: the first day with data')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Last day shown (YYYY-MM-DD). Default: the last day with data')

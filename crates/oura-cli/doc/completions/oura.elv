@@ -347,7 +347,7 @@ set edit:completion:arg-completer[oura] = {|@words|
         }
         &'oura;dashboard'= {
             cand --from 'An export directory, as `oura export --out DIR` writes it (NDJSON or CSV files)'
-            cand --database 'A database the export wrote to (sqlite://PATH): not readable by this version yet (it says so); use --from'
+            cand --database 'A database `oura sync` wrote (`sqlite://PATH` or `postgres://...`), instead of --from'
             cand --out 'The HTML file to write (replaced if it exists)'
             cand --since 'First day shown (YYYY-MM-DD). Default: the first day with data'
             cand --until 'Last day shown (YYYY-MM-DD). Default: the last day with data'

@@ -323,7 +323,7 @@ complete -c oura -n "__fish_oura_using_subcommand emulator" -s q -l quiet -d 'Pr
 complete -c oura -n "__fish_oura_using_subcommand emulator" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c oura -n "__fish_oura_using_subcommand emulator" -s V -l version -d 'Print version'
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l from -d 'An export directory, as `oura export --out DIR` writes it (NDJSON or CSV files)' -r -F
-complete -c oura -n "__fish_oura_using_subcommand dashboard" -l database -d 'A database the export wrote to (sqlite://PATH): not readable by this version yet (it says so); use --from' -r
+complete -c oura -n "__fish_oura_using_subcommand dashboard" -l database -d 'A database `oura sync` wrote (`sqlite://PATH` or `postgres://...`), instead of --from' -r
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l out -d 'The HTML file to write (replaced if it exists)' -r -F
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l since -d 'First day shown (YYYY-MM-DD). Default: the first day with data' -r
 complete -c oura -n "__fish_oura_using_subcommand dashboard" -l until -d 'Last day shown (YYYY-MM-DD). Default: the last day with data' -r

@@ -157,18 +157,17 @@ pub async fn run(args: &DashboardArgs) -> Result<(), Failure> {
             "--since {since} is after --until {until}: give the earlier day first"
         )));
     }
-    if let Some(url) = &args.database {
-        return Err(Failure::usage(format!(
-            "--database {url:?}: the dashboard cannot read a database yet (`oura sync` writes one); \
-             export to files with `oura export --out DIR` and use `--from DIR`"
-        )));
-    }
-    let Some(dir) = &args.from else {
-        return Err(Failure::usage("give the data: --from DIR (an `oura export` directory)"));
-    };
     // The destination first: a bad --out is found before any reading.
     let out = Destination::check(&args.out)?;
-    let dashboard = load(dir, since, until)?;
+    let dashboard = match (&args.from, &args.database) {
+        (Some(dir), _) => load(dir, since, until)?,
+        (None, Some(url)) => load_database(url, since, until).await?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "give the data: --from DIR (an `oura export` directory) or --database URL (`oura sync`'s)",
+            ));
+        }
+    };
     let page = html::render(&dashboard);
     out.write(page.as_bytes())?;
     let points: usize = dashboard.series.iter().map(Series::points).sum();
@@ -191,6 +190,54 @@ fn parse_day(option: &str, text: Option<&str>) -> Result<Option<NaiveDate>, Fail
     .transpose()
 }
 
+/// The fields each collection the dashboard draws from is read for.
+fn wanted_fields() -> BTreeMap<&'static str, Vec<&'static str>> {
+    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for metric in METRICS {
+        wanted
+            .entry(metric.origin.route())
+            .or_default()
+            .extend(metric.origin.reads());
+    }
+    wanted
+}
+
+/// Reads a database `oura sync` wrote (`sqlite://PATH` or `postgres://...`) into the
+/// dashboard's series, like [`load`] an export directory. Every user's rows are drawn: a
+/// database of one user, as `oura sync` without `--all-users` writes it.
+pub async fn load_database(
+    url: &str,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> Result<Dashboard, Failure> {
+    let database = oura_sync::sink::DatabaseSink::connect(url)
+        .await
+        .map_err(|err| Failure::new(code::LOCAL_IO, format!("--database: {err}")))?;
+    let mut collections = BTreeMap::new();
+    for (route, fields) in wanted_fields() {
+        let collection = oura::collection(route).map_err(|err| Failure::new(code::GENERAL, err.to_string()))?;
+        let texts = database
+            .documents(collection)
+            .await
+            .map_err(|err| Failure::new(code::LOCAL_IO, format!("--database: reading {route}: {err}")))?;
+        collections.insert(route, source::from_json_texts(route, &texts, &fields)?);
+    }
+    let tables: Vec<String> = collections
+        .keys()
+        .map(|route| format!("oura_{}", route.to_ascii_lowercase()))
+        .collect();
+    assemble(
+        &collections,
+        since,
+        until,
+        "the database".to_owned(),
+        format!(
+            "its tables {} as `oura sync --database URL` writes them",
+            tables.join(", ")
+        ),
+    )
+}
+
 /// Reads an export directory into the dashboard's series, over `since..=until` (by default the
 /// days that have data).
 pub fn load(dir: &Path, since: Option<NaiveDate>, until: Option<NaiveDate>) -> Result<Dashboard, Failure> {
@@ -204,18 +251,30 @@ pub fn load(dir: &Path, since: Option<NaiveDate>, until: Option<NaiveDate>) -> R
         ));
     }
     // Each collection is read once, for the fields of every metric drawn from it.
-    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for metric in METRICS {
-        wanted
-            .entry(metric.origin.route())
-            .or_default()
-            .extend(metric.origin.reads());
-    }
     let mut collections = BTreeMap::new();
-    for (route, fields) in &wanted {
-        let docs = source::read_collection(dir, route, fields)?.unwrap_or_default();
-        collections.insert(*route, docs);
+    for (route, fields) in wanted_fields() {
+        let docs = source::read_collection(dir, route, &fields)?.unwrap_or_default();
+        collections.insert(route, docs);
     }
+    let files: Vec<String> = collections.keys().map(|route| format!("{route}.ndjson")).collect();
+    assemble(
+        &collections,
+        since,
+        until,
+        dir.display().to_string(),
+        format!("{} (or .csv) as `oura export --out DIR` writes them", files.join(", ")),
+    )
+}
+
+/// The series of the documents read, over `since..=until` (by default the days with data).
+/// `source` names where they came from; `needs` says what it must hold when nothing is there.
+fn assemble(
+    collections: &BTreeMap<&'static str, source::Documents>,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    source: String,
+    needs: String,
+) -> Result<Dashboard, Failure> {
     let daily: Vec<BTreeMap<NaiveDate, f64>> = METRICS
         .iter()
         .map(|metric| {
@@ -236,15 +295,12 @@ pub fn load(dir: &Path, since: Option<NaiveDate>, until: Option<NaiveDate>) -> R
         },
     );
     let (Some(first), Some(last)) = (since.or(min), until.or(max)) else {
-        let files: Vec<String> = collections.keys().map(|route| format!("{route}.ndjson")).collect();
         return Err(Failure::usage(format!(
-            "no daily data in {}{}: it needs {} (or .csv) as `oura export --out DIR` writes them",
-            dir.display(),
+            "no daily data in {source}{}: it needs {needs}",
             match (since, until) {
-                (None, None) => String::new(),
-                _ => " in the chosen days".to_owned(),
+                (None, None) => "",
+                _ => " in the chosen days",
             },
-            files.join(", ")
         )));
     };
     let len = usize::try_from((last - first).num_days() + 1).unwrap_or(0);
@@ -256,7 +312,7 @@ pub fn load(dir: &Path, since: Option<NaiveDate>, until: Option<NaiveDate>) -> R
     Ok(Dashboard {
         first,
         last,
-        source: dir.display().to_string(),
+        source,
         series,
     })
 }

@@ -60,6 +60,27 @@ impl Origin {
 /// Documents as JSON objects.
 pub type Documents = Vec<Map<String, Value>>;
 
+/// Documents stored as JSON texts (a database's rows), each as a JSON object of only the
+/// `wanted` fields.
+pub fn from_json_texts(what: &str, texts: &[String], wanted: &[&str]) -> Result<Documents, Failure> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(number, text)| {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            Fields(wanted).deserialize(&mut deserializer).map_err(|_| {
+                Failure::new(
+                    crate::failure::code::LOCAL_IO,
+                    format!(
+                        "{what}: row {} is not a JSON object: is this a database `oura sync` wrote?",
+                        number + 1
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The documents of one collection in an export directory, each as a JSON object of only the
 /// `wanted` fields (the others are skipped unread: a sleep period's long sample arrays cost
 /// nothing). CSV rows become objects of their header: numbers and booleans parsed, empty cells

@@ -58,6 +58,11 @@ impl DatabaseSink {
         each!(self, sink => sink.put(user, collection, doc).await)
     }
 
+    /// Every stored document of `collection`, of every user, as the JSON text stored.
+    pub async fn documents(&self, collection: &Collection) -> Result<Vec<String>, SinkError> {
+        each!(self, sink => sink.documents(collection).await)
+    }
+
     /// Deletes the document of `user` with this key text (an id); whether it was there.
     pub async fn delete(&mut self, user: &str, collection: &Collection, key: &str) -> Result<bool, SinkError> {
         each!(self, sink => sink.delete(user, collection, key).await)

@@ -207,6 +207,26 @@ impl fmt::Debug for PostgresSink {
     }
 }
 
+impl PostgresSink {
+    /// Every stored document of `collection`, of every user, as the JSON text stored, in key
+    /// order; none when nothing of it was synced yet.
+    pub async fn documents(&self, collection: &Collection) -> Result<Vec<String>, SinkError> {
+        let table = table(collection);
+        let exists: Option<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1",
+        )
+        .bind(&table)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        let select = format!("SELECT document::text FROM \"{table}\" ORDER BY user_id, doc_key");
+        sqlx::query_scalar(&select).fetch_all(&self.pool).await.map_err(storage)
+    }
+}
+
 impl Sink for PostgresSink {
     async fn resume(&mut self, user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
         let row: Option<(Option<String>, Option<String>)> =

@@ -227,6 +227,25 @@ impl fmt::Debug for SqliteSink {
     }
 }
 
+impl SqliteSink {
+    /// Every stored document of `collection`, of every user, as the JSON text stored, in key
+    /// order; none when nothing of it was synced yet.
+    pub async fn documents(&self, collection: &Collection) -> Result<Vec<String>, SinkError> {
+        let table = table(collection);
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1")
+                .bind(&table)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(storage)?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        let select = format!("SELECT document FROM \"{table}\" ORDER BY user_id, doc_key");
+        sqlx::query_scalar(&select).fetch_all(&self.pool).await.map_err(storage)
+    }
+}
+
 impl Sink for SqliteSink {
     async fn resume(&mut self, user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
         let row: Option<(Option<String>, Option<String>)> =
