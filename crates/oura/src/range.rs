@@ -114,9 +114,25 @@ impl DateTimeRange {
         Ok(DateTimeRange { start, end })
     }
 
-    /// The whole of the given days, in the local time zone's current offset.
+    /// The whole of the given days in the local time zone: from the first day's local midnight
+    /// to the last second before the midnight after the last day, each end in the offset the
+    /// zone has on that day (a range across a DST change keeps its days whole). Where the zone
+    /// has no midnight on a day, or at chrono's edges, that end falls back to the fixed offset
+    /// of [`days_in`](Self::days_in).
     pub fn days(range: DateRange) -> Self {
-        Self::days_in(range, *Local::now().offset())
+        let offset_on = |day: NaiveDate| {
+            day.and_time(NaiveTime::MIN)
+                .and_local_timezone(Local)
+                .earliest()
+                .map(|at| *at.offset())
+                .unwrap_or_else(|| *Local::now().offset())
+        };
+        let first = Self::days_in(DateRange::day(range.start), offset_on(range.start));
+        let last = Self::days_in(DateRange::day(range.end), offset_on(range.end.succ_opt().unwrap_or(range.end)));
+        DateTimeRange {
+            start: first.start,
+            end: last.end.max(first.start),
+        }
     }
 
     /// The whole of the given days at a fixed UTC offset: from midnight of the first day to the
