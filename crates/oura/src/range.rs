@@ -128,7 +128,10 @@ impl DateTimeRange {
                 .unwrap_or_else(|| *Local::now().offset())
         };
         let first = Self::days_in(DateRange::day(range.start), offset_on(range.start));
-        let last = Self::days_in(DateRange::day(range.end), offset_on(range.end.succ_opt().unwrap_or(range.end)));
+        let last = Self::days_in(
+            DateRange::day(range.end),
+            offset_on(range.end.succ_opt().unwrap_or(range.end)),
+        );
         DateTimeRange {
             start: first.start,
             end: last.end.max(first.start),
