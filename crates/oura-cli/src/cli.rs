@@ -14,7 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     after_help = "Exit codes: 0 success, 1 unexpected (please report), 2 usage, 3 not logged in, \
 4 forbidden, 5 not found, 6 rate limited, 7 unavailable, 8 local file error, 9 export incomplete, \
-130 interrupted."
+130 interrupted.\n\nOURA_TODAY=YYYY-MM-DD runs the command as if on that day: the default end of \
+ranges and the last day of an emulator's history."
 )]
 pub struct Cli {
     /// Options every command takes.

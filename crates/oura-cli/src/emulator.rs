@@ -38,7 +38,7 @@ pub async fn run(args: &EmulatorArgs) -> Result<(), Failure> {
     let today = match &args.today {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map_err(|err| Failure::usage(format!("--today {text:?} is not a date like 2024-01-31: {err}")))?,
-        None => chrono::Local::now().date_naive(),
+        None => crate::clock::today()?,
     };
     let emulator = EmulatorConfig::new()
         .bind(SocketAddr::new(args.host, args.port))

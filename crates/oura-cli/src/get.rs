@@ -64,10 +64,10 @@ async fn latest(client: &oura::Client, collection: Collection, args: &GetArgs, f
             to_value(client.ring_battery_level().latest().await?)?
         }
         _ => {
-            let end = args
-                .end
-                .clone()
-                .unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+            let end = match &args.end {
+                Some(end) => end.clone(),
+                None => crate::clock::today()?.to_string(),
+            };
             let start = match &args.start {
                 Some(start) => start.clone(),
                 None => match oura::parse_date(&end) {

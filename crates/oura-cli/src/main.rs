@@ -5,6 +5,7 @@
 //! emulator. See the README for the commands, the files and the exit codes.
 
 mod catalog;
+mod clock;
 mod completions;
 mod console;
 mod dashboard;

@@ -34,10 +34,10 @@ pub fn retry_policy() -> RetryPolicy {
     }
 }
 
-/// Starts the in-process emulator, its history ending today.
+/// Starts the in-process emulator, its history ending today (see [`crate::clock`]).
 #[cfg(feature = "emulator")]
 pub async fn start_emulator() -> Result<Emulator, Failure> {
-    start_emulator_at(chrono::Local::now().date_naive()).await
+    start_emulator_at(crate::clock::today()?).await
 }
 
 /// Starts the in-process emulator, its history ending on `today`.

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{Local, TimeZone as _};
 use oura::Client;
 use oura::oauth::{Authenticator, KeyedTokenStore, UserTokenStore};
 use oura_sync::progress::{Event, Observer};
@@ -62,12 +61,11 @@ pub async fn run(global: &Global, args: &SyncArgs) -> Result<(), Failure> {
 }
 
 fn options(args: &SyncArgs) -> Result<oura_sync::Options, Failure> {
-    let today = args.today.unwrap_or_else(|| Local::now().date_naive());
-    let end = today
-        .and_hms_opt(23, 59, 59)
-        .and_then(|end| Local.from_local_datetime(&end).earliest())
-        .ok_or_else(|| Failure::usage(format!("--today {today}: no such local time")))?;
-    let mut options = oura_sync::Options::new(today, end.fixed_offset());
+    let today = match args.today {
+        Some(today) => today,
+        None => crate::clock::today()?,
+    };
+    let mut options = oura_sync::Options::new(today, crate::clock::end_of(today));
     if !args.collections.is_empty() {
         options.collections = args
             .collections

@@ -7,13 +7,21 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Local, NaiveDate};
+use chrono::{DateTime, NaiveDate};
 use futures::TryStreamExt as _;
 use oura_emulator::{Collection, Document, Emulator, EmulatorConfig, Faults};
 use serde_json::{Value, json};
 
+/// The day these tests run on: `OURA_EMULATOR_TODAY` (the suite is run again on other days in
+/// CI), else a fixed date; never the machine's. The command is pinned to it with `OURA_TODAY`.
 fn today() -> NaiveDate {
-    Local::now().date_naive()
+    let pinned = std::env::var(EmulatorConfig::TODAY_ENV).ok();
+    let text = pinned
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or("2025-06-30");
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a YYYY-MM-DD date")
 }
 
 fn days_ago(days: i64) -> String {
@@ -37,7 +45,9 @@ fn oura(config_dir: &Path) -> Command {
             cmd.env_remove(key);
         }
     }
-    cmd.env("OURA_CONFIG_DIR", config_dir).stdin(Stdio::null());
+    cmd.env("OURA_CONFIG_DIR", config_dir)
+        .env("OURA_TODAY", today().to_string())
+        .stdin(Stdio::null());
     cmd
 }
 
@@ -327,6 +337,12 @@ async fn the_in_process_emulator_needs_no_account_and_traces_with_v() {
         "{stderr}"
     );
     assert!(!stderr.contains("emu_ready"), "no token in traces: {stderr}");
+
+    // The day is pinned by OURA_TODAY (the export below ends on it); one that is not a date is a
+    // usage error before anything starts, not the machine's date.
+    let mut cmd = oura(dir.path());
+    cmd.env("OURA_TODAY", "2025-02-29").args(["--emulator", "whoami"]);
+    failed_with(&run(cmd).await, 2, "OURA_TODAY=\"2025-02-29\" is not a date");
 
     // The README's offline export, limited to two collections to stay quick: with no --since it
     // starts at the first ring's setup and so holds the whole history.

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{Local, NaiveDate};
 use oura_sync::sink::{CsvOptions, FileFormat, FileSink, FileSinkOptions, SinkError};
 use oura_sync::{Collection, Report};
 
@@ -33,7 +32,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
     let since = args.since.as_deref().map(oura::parse_date).transpose()?;
     let until = args.until.as_deref().map(oura::parse_date).transpose()?;
     let mode = parse_mode(args.file_mode.as_deref())?;
-    let local_now = Local::now().fixed_offset();
+    let local_now = crate::clock::now()?;
     // An end in the future is now: nothing exists after it.
     let until = until.filter(|day| *day < local_now.date_naive());
     let last_day = until.unwrap_or(local_now.date_naive());
@@ -62,7 +61,7 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
 
     let session = session::open(global).await?;
     let (today, now) = match until {
-        Some(day) => (day, end_of(day)),
+        Some(day) => (day, crate::clock::end_of(day)),
         None => (local_now.date_naive(), local_now),
     };
     let mut options = oura_sync::Options::new(today, now);
@@ -85,14 +84,6 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         other => Failure::new(code::GENERAL, other.to_string()),
     })?;
     summarize(&args.out, &sink, &report, started)
-}
-
-/// The last instant of `day`, in local time.
-fn end_of(day: NaiveDate) -> chrono::DateTime<chrono::FixedOffset> {
-    day.and_hms_opt(23, 59, 59)
-        .and_then(|at| at.and_local_timezone(Local).earliest())
-        .map(|at| at.fixed_offset())
-        .unwrap_or_else(|| Local::now().fixed_offset())
 }
 
 /// `--file-mode`: octal permission bits.

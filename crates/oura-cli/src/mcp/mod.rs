@@ -34,7 +34,11 @@ use crate::session::{self, Session};
 /// Runs `oura mcp` until the client closes stdin.
 pub async fn run(global: &Global, args: &McpArgs) -> Result<(), Failure> {
     session::check(global)?;
-    let server = Server::new(global.clone(), args);
+    let mut args = args.clone();
+    if args.today.is_none() {
+        args.today = crate::clock::pinned()?;
+    }
+    let server = Server::new(global.clone(), &args);
     let running = server
         .serve(rmcp::transport::stdio())
         .await
