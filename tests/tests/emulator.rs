@@ -87,7 +87,9 @@ fn requests_to(emulator: &Emulator, path: &str) -> Vec<RecordedRequest> {
 
 /// Everything the emulator holds for `query`, read with plain `reqwest` in one page.
 async fn oracle(emulator: &Emulator, user: usize, route: &str, query: &[(&str, String)]) -> Vec<Value> {
-    let response = reqwest::Client::new()
+    let response = oura_api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
         .get(format!("{}{}", emulator.base_url(), list_path(route)))
         .query(query)
         .bearer_auth(emulator.token(user))
@@ -528,7 +530,7 @@ fn oauth_client(emulator: &Emulator) -> OAuthClient {
 /// The user's consent: the emulator agrees at once and redirects to the callback with a code;
 /// returns the callback's `code` and `state`.
 async fn consent(url: &reqwest::Url) -> (String, String) {
-    let http = reqwest::Client::builder()
+    let http = oura_api_sys::tls::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("http client");
@@ -916,7 +918,9 @@ async fn webhook_subscription_is_verified_and_delivers_the_new_document() {
     assert_eq!(fetched, night);
 
     // A forged delivery is refused and never reaches the handler; an update is not subscribed to.
-    let forged = reqwest::Client::new()
+    let forged = oura_api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
         .post(&callback)
         .header("x-oura-timestamp", Utc::now().timestamp().to_string())
         .header("x-oura-signature", "0".repeat(64))

@@ -138,7 +138,7 @@ async fn the_generated_client_sends_typed_parameters_and_decodes_pages() {
             }));
         })
         .await;
-    let http = reqwest::Client::builder()
+    let http = oura_api_sys::tls::client_builder()
         .user_agent("sys-test/1.0")
         .build()
         .expect("http");

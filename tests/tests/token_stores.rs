@@ -44,7 +44,7 @@ fn oauth(emulator: &Emulator) -> OAuthClient {
 async fn authorize(emulator: &Emulator) -> TokenSet {
     let oauth = oauth(emulator);
     let request = oauth.authorize_url([Scope::Personal, Scope::Daily]);
-    let http = reqwest::Client::builder()
+    let http = oura_api_sys::tls::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("http");

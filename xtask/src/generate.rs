@@ -153,6 +153,14 @@ pub fn generate_file(spec: &Value) -> Result<String> {
         .map_err(|err| anyhow::anyhow!("progenitor failed: {err}"))?;
 
     let mut source = tokens.to_string();
+    // `Client::new` builds its reqwest client with the workspace's TLS (`oura_api_sys::tls`):
+    // reqwest is built without a crypto provider, and its own builder would panic for want of one.
+    let default_builder = "reqwest :: ClientBuilder :: new ()";
+    anyhow::ensure!(
+        source.matches(default_builder).count() == 2,
+        "progenitor's Client::new changed: it no longer builds `{default_builder}` twice (native and wasm)"
+    );
+    source = source.replace(default_builder, "crate :: tls :: client_builder ()");
     source.push_str(&open_enums_source(&enums));
     let file = syn::parse_file(&source).context("progenitor produced code that does not parse")?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))

@@ -48,6 +48,9 @@ fn provenance_path() -> PathBuf {
 /// Reads a document from a path or an `http(s)://` URL.
 pub fn read_source(source: &str) -> Result<Vec<u8>> {
     if source.starts_with("http://") || source.starts_with("https://") {
+        // reqwest is built without a crypto provider (the workspace's clients are given ring's
+        // by `oura_api_sys::tls`); this binary installs ring's as its default.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let response = reqwest::blocking::Client::builder()
             .user_agent(concat!("oura-xtask/", env!("CARGO_PKG_VERSION")))
             .build()?

@@ -4,6 +4,7 @@
 pub mod catalog;
 mod open_enum;
 pub mod scopes;
+pub mod tls;
 
 #[allow(
     missing_docs,

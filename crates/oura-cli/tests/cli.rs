@@ -526,7 +526,7 @@ async fn get_waits_out_a_429() {
     let emulator = start(small().rate_limit(3, Duration::from_secs(2))).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let want = expected(&emulator, "daily_stress", None, None).await; // 1 request
-    let http = reqwest::Client::new();
+    let http = oura::api_sys::tls::client_builder().build().expect("http client");
     for _ in 0..2 {
         http.get(format!("{}/v2/usercollection/daily_stress", emulator.base_url()))
             .header("user-agent", "test/1")
@@ -589,7 +589,16 @@ async fn login_whoami_logout() {
         "{url}"
     );
     // The "browser": the emulator consents at once and redirects to the loopback listener.
-    let page = reqwest::get(&url).await.expect("authorize").text().await.expect("page");
+    let page = oura::api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
+        .get(&url)
+        .send()
+        .await
+        .expect("authorize")
+        .text()
+        .await
+        .expect("page");
     assert!(page.contains("Logged in"), "{page}");
     let output = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await

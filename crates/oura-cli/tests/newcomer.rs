@@ -188,7 +188,16 @@ async fn a_failed_login_says_so_in_the_browser_too() {
     .await
     .expect("join");
     // The "browser": the emulator consents at once and redirects to the loopback listener.
-    let page = reqwest::get(&url).await.expect("authorize").text().await.expect("page");
+    let page = oura::api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
+        .get(&url)
+        .send()
+        .await
+        .expect("authorize")
+        .text()
+        .await
+        .expect("page");
     let output = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .expect("join")

@@ -243,7 +243,7 @@ impl State {
             );
         }
         let log_capacity = config.request_log_capacity;
-        let http = reqwest::Client::builder()
+        let http = oura_api_sys::tls::client_builder()
             .user_agent(concat!("oura-emulator/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(10))
             .build()

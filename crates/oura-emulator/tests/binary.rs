@@ -45,7 +45,9 @@ async fn binary_prints_base_url_and_token_then_serves() {
     let token = token.strip_prefix("token=").expect("token=").to_owned();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
 
-    let response = reqwest::Client::new()
+    let response = oura_api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
         .get(format!("{base_url}/v2/usercollection/daily_sleep"))
         .header("user-agent", "binary-test/1")
         .bearer_auth(&token)

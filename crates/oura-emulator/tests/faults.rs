@@ -56,7 +56,7 @@ async fn every_kind_of_fault_happens_and_retries_get_every_document_once() {
     )
     .await;
     let token = emulator.token(0);
-    let http = reqwest::Client::builder()
+    let http = oura_api_sys::tls::client_builder()
         .user_agent(UA)
         .pool_max_idle_per_host(0)
         .build()

@@ -391,7 +391,9 @@ async fn error_answers_are_oura_shaped() {
         .expect("request");
     assert_eq!(no_ua.status(), StatusCode::FORBIDDEN);
     let relaxed = start(config().require_user_agent(false)).await;
-    let bare = reqwest::Client::new()
+    let bare = oura_api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
         .get(format!("{}/v2/usercollection/daily_sleep", relaxed.base_url()))
         .bearer_auth(relaxed.token(0))
         .send()

@@ -177,7 +177,7 @@ fn mb_per_s(bytes: usize, iterations: u32, elapsed: Duration) -> f64 {
 async fn main() {
     let page = Arc::new(shared_page());
     let base = serve(Arc::clone(&page)).await;
-    let http = reqwest::Client::new();
+    let http = oura::api_sys::tls::client_builder().build().expect("http client");
     let range = DateRange::parse("2020-01-01", "2030-01-01").expect("range");
     for (label, root) in [
         ("a 50-document page", format!("{base}/small")),

@@ -229,7 +229,7 @@ impl ClientBuilder {
         let (http, per_request_timeout) = match self.http {
             Some(http) => (http, Some(timeout)),
             None => {
-                let http = reqwest::Client::builder()
+                let http = oura_api_sys::tls::client_builder()
                     .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
                     .timeout(timeout)
                     .build()

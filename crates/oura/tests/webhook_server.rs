@@ -140,7 +140,7 @@ async fn the_router_hands_a_replayed_delivery_to_the_handler_once() {
     let (addr, handled) = start(Duration::from_secs(10), Receiver::new(SECRET, "verify")).await;
     let payload = body("s1");
     let headers = signed(Utc::now().timestamp(), &payload);
-    let http = reqwest::Client::new();
+    let http = oura::api_sys::tls::client_builder().build().expect("http client");
     for _ in 0..3 {
         let response = http
             .post(format!("http://{addr}/oura/webhook"))

@@ -1030,7 +1030,7 @@ fn collecting_router() -> (axum::Router, tokio::sync::mpsc::UnboundedReceiver<We
 async fn the_router_answers_challenges() {
     let (app, _events) = collecting_router();
     let url = serve(app).await;
-    let http = reqwest::Client::new();
+    let http = oura::api_sys::tls::client_builder().build().expect("http client");
 
     let ok = http
         .get(format!("{url}?verification_token=verify-me&challenge=4f1c%2B9"))
@@ -1053,7 +1053,7 @@ async fn the_router_answers_challenges() {
 async fn the_router_hands_only_verified_events_to_the_handler() {
     let (app, mut events) = collecting_router();
     let url = serve(app).await;
-    let http = reqwest::Client::new();
+    let http = oura::api_sys::tls::client_builder().build().expect("http client");
     let post = |signature: String, timestamp: String, body: &'static str| {
         http.post(&url)
             .header("x-oura-signature", signature)
@@ -1139,7 +1139,9 @@ async fn the_router_answers_before_a_slow_handler_finishes() {
     let url = serve(app).await;
     let now = Utc::now().timestamp().to_string();
     let begun = Instant::now();
-    let response = reqwest::Client::new()
+    let response = oura::api_sys::tls::client_builder()
+        .build()
+        .expect("http client")
         .post(&url)
         .header("x-oura-signature", sign(&secret(), &now, BODY_1.as_bytes()))
         .header("x-oura-timestamp", &now)

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 pub const UA: &str = "oura-emulator-tests/1";
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    oura_api_sys::tls::client_builder()
         .user_agent(UA)
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -222,7 +222,7 @@ impl OAuthClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::InvalidInput(format!("invalid User-Agent: {user_agent:?}")))?;
-        let token_http = reqwest::Client::builder()
+        let token_http = oura_api_sys::tls::client_builder()
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()
