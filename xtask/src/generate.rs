@@ -161,6 +161,21 @@ pub fn generate_file(spec: &Value) -> Result<String> {
         "progenitor's Client::new changed: it no longer builds `{default_builder}` twice (native and wasm)"
     );
     source = source.replace(default_builder, "crate :: tls :: client_builder ()");
+    // JSON schemas of the models only with the `schemars` feature: no user of the client needs
+    // them to call the API, and the derives are a large part of the crate's build.
+    let schema_derive = ", schemars :: JsonSchema)]";
+    anyhow::ensure!(
+        source.contains(schema_derive),
+        "typify's derive lists changed: `{schema_derive}` not found"
+    );
+    source = source.replace(
+        schema_derive,
+        ")] # [cfg_attr (feature = \"schemars\" , derive (schemars :: JsonSchema))]",
+    );
+    anyhow::ensure!(
+        source.matches("JsonSchema").count() == source.matches("cfg_attr (feature = \"schemars\"").count(),
+        "a JsonSchema derive of typify is not behind the `schemars` feature"
+    );
     source.push_str(&open_enums_source(&enums));
     let file = syn::parse_file(&source).context("progenitor produced code that does not parse")?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))

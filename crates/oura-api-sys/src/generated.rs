@@ -9,14 +9,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`CreateWebhookSubscriptionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateWebhookSubscriptionRequest {
         pub callback_url: ::std::string::String,
         pub data_type: crate::open_enums::ExtApiV2DataType,
@@ -29,14 +23,8 @@ pub mod types {
         }
     }
     ///`DailyResilienceModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DailyResilienceModel {
         pub contributors: ResilienceContributors,
         pub day: ::chrono::naive::NaiveDate,
@@ -49,14 +37,8 @@ pub mod types {
         }
     }
     ///`EnhancedTagModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct EnhancedTagModel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
@@ -78,15 +60,8 @@ pub mod types {
         }
     }
     ///`HttpValidationError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HttpValidationError {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub detail: ::std::vec::Vec<ValidationError>,
@@ -97,14 +72,8 @@ pub mod types {
         }
     }
     ///`LocationItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum LocationItem {
         String(::std::string::String),
@@ -124,14 +93,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponseDailyResilienceModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponseDailyResilienceModel {
         pub data: ::std::vec::Vec<DailyResilienceModel>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -143,14 +106,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponseDict`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponseDict {
         pub data: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -164,14 +121,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponseEnhancedTagModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponseEnhancedTagModel {
         pub data: ::std::vec::Vec<EnhancedTagModel>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -183,14 +134,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicDailyActivity`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicDailyActivity {
         pub data: ::std::vec::Vec<PublicDailyActivity>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -202,14 +147,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicDailyCardiovascularAge`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicDailyCardiovascularAge {
         pub data: ::std::vec::Vec<PublicDailyCardiovascularAge>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -221,14 +160,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicDailyReadiness`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicDailyReadiness {
         pub data: ::std::vec::Vec<PublicDailyReadiness>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -240,14 +173,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicDailySleep`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicDailySleep {
         pub data: ::std::vec::Vec<PublicDailySleep>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -259,14 +186,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicDailySpO2`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicDailySpO2 {
         pub data: ::std::vec::Vec<PublicDailySpO2>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -278,14 +199,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicDailyStress`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicDailyStress {
         pub data: ::std::vec::Vec<PublicDailyStress>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -297,14 +212,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicModifiedSleepModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicModifiedSleepModel {
         pub data: ::std::vec::Vec<PublicModifiedSleepModel>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -316,14 +225,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicRestModePeriod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicRestModePeriod {
         pub data: ::std::vec::Vec<PublicRestModePeriod>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -335,14 +238,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicRingConfiguration`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicRingConfiguration {
         pub data: ::std::vec::Vec<PublicRingConfiguration>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -354,14 +251,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicSession`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicSession {
         pub data: ::std::vec::Vec<PublicSession>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -373,14 +264,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicSleepTime`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicSleepTime {
         pub data: ::std::vec::Vec<PublicSleepTime>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -392,14 +277,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicVo2Max`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicVo2Max {
         pub data: ::std::vec::Vec<PublicVo2Max>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -411,14 +290,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponsePublicWorkout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponsePublicWorkout {
         pub data: ::std::vec::Vec<PublicWorkout>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -430,14 +303,8 @@ pub mod types {
         }
     }
     ///`MultiDocumentResponseTagModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MultiDocumentResponseTagModel {
         pub data: ::std::vec::Vec<TagModel>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -449,14 +316,8 @@ pub mod types {
         }
     }
     ///`PersonalInfoResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PersonalInfoResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub age: ::std::option::Option<i64>,
@@ -476,15 +337,8 @@ pub mod types {
         }
     }
     ///`PublicActivityContributors`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicActivityContributors {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meet_daily_targets: ::std::option::Option<i64>,
@@ -505,14 +359,8 @@ pub mod types {
         }
     }
     ///`PublicDailyActivity`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicDailyActivity {
         pub active_calories: i64,
         pub average_met_minutes: f64,
@@ -549,14 +397,8 @@ pub mod types {
         }
     }
     ///`PublicDailyCardiovascularAge`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicDailyCardiovascularAge {
         pub day: ::chrono::naive::NaiveDate,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -572,14 +414,8 @@ pub mod types {
         }
     }
     ///`PublicDailyReadiness`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicDailyReadiness {
         pub contributors: PublicReadinessContributors,
         pub day: ::chrono::naive::NaiveDate,
@@ -598,14 +434,8 @@ pub mod types {
         }
     }
     ///`PublicDailySleep`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicDailySleep {
         pub contributors: PublicSleepContributors,
         pub day: ::chrono::naive::NaiveDate,
@@ -620,14 +450,8 @@ pub mod types {
         }
     }
     ///`PublicDailySpO2`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicDailySpO2 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub breathing_disturbance_index: ::std::option::Option<i64>,
@@ -642,14 +466,8 @@ pub mod types {
         }
     }
     ///`PublicDailyStress`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicDailyStress {
         pub day: ::chrono::naive::NaiveDate,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -668,14 +486,8 @@ pub mod types {
         }
     }
     ///`PublicHeartRateRow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicHeartRateRow {
         pub bpm: i64,
         pub source: crate::open_enums::PublicHeartRateSource,
@@ -689,14 +501,8 @@ pub mod types {
         }
     }
     ///`PublicModifiedSleepModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicModifiedSleepModel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub app_sleep_phase_5_min: ::std::option::Option<::std::string::String>,
@@ -766,14 +572,8 @@ pub mod types {
         }
     }
     ///`PublicReadiness`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicReadiness {
         pub contributors: PublicReadinessContributors,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -789,15 +589,8 @@ pub mod types {
         }
     }
     ///`PublicReadinessContributors`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicReadinessContributors {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activity_balance: ::std::option::Option<i64>,
@@ -824,14 +617,8 @@ pub mod types {
         }
     }
     ///`PublicRestModeEpisode`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicRestModeEpisode {
         pub tags: ::std::vec::Vec<::std::string::String>,
         pub timestamp: ::chrono::DateTime<::chrono::FixedOffset>,
@@ -842,14 +629,8 @@ pub mod types {
         }
     }
     ///`PublicRestModePeriod`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicRestModePeriod {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_day: ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -867,14 +648,8 @@ pub mod types {
         }
     }
     ///`PublicRingBatteryLevelRow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicRingBatteryLevelRow {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub charging: ::std::option::Option<bool>,
@@ -890,14 +665,8 @@ pub mod types {
         }
     }
     ///`PublicRingConfiguration`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicRingConfiguration {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<crate::open_enums::PublicRingColor>,
@@ -921,14 +690,8 @@ pub mod types {
         }
     }
     ///`PublicSample`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicSample {
         pub interval: f64,
         pub items: ::std::vec::Vec<::std::option::Option<f64>>,
@@ -940,14 +703,8 @@ pub mod types {
         }
     }
     ///`PublicSession`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicSession {
         pub day: ::chrono::naive::NaiveDate,
         pub end_datetime: ::chrono::DateTime<::chrono::FixedOffset>,
@@ -970,15 +727,8 @@ pub mod types {
         }
     }
     ///`PublicSleepContributors`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicSleepContributors {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deep_sleep: ::std::option::Option<i64>,
@@ -1001,14 +751,8 @@ pub mod types {
         }
     }
     ///`PublicSleepTime`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicSleepTime {
         pub day: ::chrono::naive::NaiveDate,
         pub id: ::std::string::String,
@@ -1027,14 +771,8 @@ pub mod types {
         }
     }
     ///`PublicSleepTimeWindow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicSleepTimeWindow {
         pub day_tz: i64,
         pub end_offset: i64,
@@ -1046,14 +784,8 @@ pub mod types {
         }
     }
     ///`PublicSpo2AggregatedValues`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicSpo2AggregatedValues {
         pub average: f64,
     }
@@ -1063,14 +795,8 @@ pub mod types {
         }
     }
     ///`PublicVo2Max`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicVo2Max {
         pub day: ::chrono::naive::NaiveDate,
         pub id: ::std::string::String,
@@ -1083,14 +809,8 @@ pub mod types {
         }
     }
     ///`PublicWorkout`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PublicWorkout {
         pub activity: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1112,14 +832,8 @@ pub mod types {
         }
     }
     ///`ResilienceContributors`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ResilienceContributors {
         pub daytime_recovery: f64,
         pub sleep_recovery: f64,
@@ -1131,14 +845,8 @@ pub mod types {
         }
     }
     ///`TagModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TagModel {
         pub day: ::chrono::naive::NaiveDate,
         pub id: ::std::string::String,
@@ -1153,14 +861,8 @@ pub mod types {
         }
     }
     ///`TimeSeriesResponseDict`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TimeSeriesResponseDict {
         pub data: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1174,14 +876,8 @@ pub mod types {
         }
     }
     ///`TimeSeriesResponsePublicHeartRateRow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TimeSeriesResponsePublicHeartRateRow {
         pub data: ::std::vec::Vec<PublicHeartRateRow>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1193,14 +889,8 @@ pub mod types {
         }
     }
     ///`TimeSeriesResponsePublicRingBatteryLevelRow`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TimeSeriesResponsePublicRingBatteryLevelRow {
         pub data: ::std::vec::Vec<PublicRingBatteryLevelRow>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1212,14 +902,8 @@ pub mod types {
         }
     }
     ///`UpdateWebhookSubscriptionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateWebhookSubscriptionRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
@@ -1235,14 +919,8 @@ pub mod types {
         }
     }
     ///`ValidationError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ValidationError {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub ctx: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1259,14 +937,8 @@ pub mod types {
         }
     }
     ///`WebhookSubscriptionModel`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WebhookSubscriptionModel {
         pub callback_url: ::std::string::String,
         pub data_type: crate::open_enums::ExtApiV2DataType,
