@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::csv::{self, CsvOptions};
 use super::{Batch, Doc, Key, Mark, Sink, SinkError, Upserted};
 use crate::Collection;
-use crate::position::later;
+use crate::position::{later, latest};
 use crate::state::{self, Entry, State};
 
 /// The temporary files of the sink contain this in their name.
@@ -294,10 +294,9 @@ impl Inner {
             (FileFormat::Csv, false) => merge_csv(&dir, &name, mode, collection, &rows, csv_options),
         }
         .map_err(what)?;
+        index.last = latest(index.last.take(), rows.iter().filter_map(|doc| doc.position.as_deref()));
+        index.keys.reserve(rows.len());
         for doc in rows {
-            if let Some(position) = &doc.position {
-                index.last = later(index.last.take(), position);
-            }
             index.keys.insert(doc.key);
         }
         index.exists = true;
