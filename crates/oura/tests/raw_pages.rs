@@ -138,7 +138,7 @@ async fn a_series_sample_on_the_window_edge_is_kept_once() {
     let range = DateTimeRange::new(start, end).expect("range");
     let docs: Vec<oura::RawDocument> = oura::raw_pages_by_route(&client(&server, 10), "heartrate", range)
         .expect("pages")
-        .map_ok(|page| futures::stream::iter(page.data.into_iter().map(Ok)))
+        .map_ok(|page| futures::stream::iter(page.data.into_iter().map(Ok::<_, Error>)))
         .try_flatten()
         .try_collect()
         .await
