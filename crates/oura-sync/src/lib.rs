@@ -149,11 +149,9 @@ pub async fn run<S: Sink>(
             .as_ref()
             .ok()
             .map(|docs| {
-                let rings: Vec<serde_json::Value> = docs
-                    .iter()
+                docs.iter()
                     .filter_map(|doc| serde_json::from_str(doc.get()).ok())
-                    .collect();
-                rings
+                    .collect::<Vec<serde_json::Value>>()
             })
             .and_then(|rings| plan::earliest_setup(&rings))
             .unwrap_or(plan::FALLBACK_SINCE);
