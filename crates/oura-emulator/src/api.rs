@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::collection::{Collection, page_json};
+use crate::collection::{Collection, page_body, page_json};
 use crate::data::{UserData, generate, local_ts, series};
 use oura_api_sys::catalog::RangeKind;
 
@@ -213,6 +213,45 @@ fn json_ok(value: serde_json::Value) -> Response {
     (StatusCode::OK, Json(value)).into_response()
 }
 
+/// A 200 answer whose body is JSON text already serialized (as [`json_ok`] sends a value).
+fn json_body(body: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+/// The fields a query asks for, if it asks for some.
+fn fields_of(query: &Query) -> Option<&str> {
+    query.get("fields").filter(|f| !f.trim().is_empty())
+}
+
+/// A page of a time series: `next_token` always present (`null` on the last page), as Oura
+/// sends it. Serialized directly unless `fields` asks for an edit.
+fn series_page<T: Serialize>(
+    collection: Collection,
+    query: &Query,
+    data: Vec<T>,
+    next_token: Option<String>,
+) -> Response {
+    #[derive(Serialize)]
+    struct Body<T> {
+        data: Vec<T>,
+        next_token: Option<String>,
+    }
+    let body = Body { data, next_token };
+    match fields_of(query) {
+        None => json_body(serde_json::to_vec(&body).unwrap_or_default()),
+        Some(fields) => {
+            let mut page = serde_json::to_value(&body).unwrap_or_default();
+            filter_fields(&mut page, collection, Some(fields));
+            json_ok(page)
+        }
+    }
+}
+
 fn user_of<'a>(state: &'a State, caller: &Caller) -> Result<&'a UserData, ApiError> {
     state.data(caller.subject).ok_or(ApiError::Unauthorized)
 }
@@ -299,6 +338,9 @@ pub(crate) async fn list(
         ),
         _ => None,
     };
+    if fields_of(&query).is_none() {
+        return Ok(json_body(page_body(collection, docs, next_token)));
+    }
     let mut page = page_json(collection, docs, next_token);
     filter_fields(&mut page, collection, query.get("fields"));
     Ok(json_ok(page))
@@ -364,7 +406,7 @@ fn time_series_page(
             .encode(&state.cursor_key)
         })
     };
-    let mut page = match collection {
+    Ok(match collection {
         Collection::Heartrate => {
             let (data, next) = if latest {
                 (series::latest_heart_rate(user, from, to).into_iter().collect(), None)
@@ -372,10 +414,7 @@ fn time_series_page(
                 let page = series::heart_rate(user, from, to, page_size);
                 (page.rows, page.next)
             };
-            serde_json::to_value(oura_api_sys::types::TimeSeriesResponsePublicHeartRateRow {
-                data,
-                next_token: cursor(next),
-            })
+            series_page::<oura_api_sys::types::PublicHeartRateRow>(collection, query, data, cursor(next))
         }
         _ => {
             let (data, next) = if latest {
@@ -384,18 +423,9 @@ fn time_series_page(
                 let page = series::battery(user, from, to, page_size);
                 (page.rows, page.next)
             };
-            serde_json::to_value(oura_api_sys::types::TimeSeriesResponsePublicRingBatteryLevelRow {
-                data,
-                next_token: cursor(next),
-            })
+            series_page::<oura_api_sys::types::PublicRingBatteryLevelRow>(collection, query, data, cursor(next))
         }
-    }
-    .unwrap_or_default();
-    if let Some(object) = page.as_object_mut() {
-        object.entry("next_token").or_insert(serde_json::Value::Null);
-    }
-    filter_fields(&mut page, collection, query.get("fields"));
-    Ok(json_ok(page))
+    })
 }
 
 /// `GET /v2/[sandbox/]usercollection/{collection}/{document_id}`

@@ -208,18 +208,26 @@ macro_rules! documents {
             }
         )*
 
-        /// Serializes a page of documents of one collection through its typed page model.
+        /// A page of documents of one collection as a JSON value, through its typed page model
+        /// (to edit before it is sent: `fields`).
         pub(crate) fn page_json(
             collection: Collection,
             docs: Vec<Document>,
             next_token: Option<String>,
         ) -> serde_json::Value {
-            fn to_value<T: Serialize>(page: T) -> serde_json::Value {
-                serde_json::to_value(page).unwrap_or(serde_json::Value::Null)
-            }
+            page_as::<AsValue>(collection, docs, next_token)
+        }
+
+        /// A page of documents of one collection as the body sent, serialized from its typed
+        /// page model directly: the text of [`page_json`]'s value, in the model's key order.
+        pub(crate) fn page_body(collection: Collection, docs: Vec<Document>, next_token: Option<String>) -> Vec<u8> {
+            page_as::<AsBytes>(collection, docs, next_token)
+        }
+
+        fn page_as<O: PageOut>(collection: Collection, docs: Vec<Document>, next_token: Option<String>) -> O::Out {
             match collection {
                 $(
-                    Collection::$variant => to_value(types::$page {
+                    Collection::$variant => O::out(&types::$page {
                         data: docs
                             .into_iter()
                             .filter_map(|doc| match doc {
@@ -231,13 +239,39 @@ macro_rules! documents {
                         next_token,
                     }),
                 )*
-                Collection::Heartrate | Collection::RingBatteryLevel => serde_json::json!({
+                Collection::Heartrate | Collection::RingBatteryLevel => O::out(&serde_json::json!({
                     "data": [],
                     "next_token": next_token,
-                }),
+                })),
             }
         }
     };
+}
+
+/// What a page is serialized into.
+trait PageOut {
+    type Out;
+    fn out<T: Serialize>(page: &T) -> Self::Out;
+}
+
+/// A [`serde_json::Value`].
+struct AsValue;
+
+impl PageOut for AsValue {
+    type Out = serde_json::Value;
+    fn out<T: Serialize>(page: &T) -> serde_json::Value {
+        serde_json::to_value(page).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// JSON text.
+struct AsBytes;
+
+impl PageOut for AsBytes {
+    type Out = Vec<u8>;
+    fn out<T: Serialize>(page: &T) -> Vec<u8> {
+        serde_json::to_vec(page).unwrap_or_default()
+    }
 }
 
 documents! {

@@ -17,8 +17,7 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use futures::stream::BoxStream;
-use oura::RateLimit;
-use serde_json::Value;
+use oura::{RateLimit, RawDocument};
 
 use crate::Collection;
 use crate::plan::Span;
@@ -31,17 +30,18 @@ pub const MAX_WAIT: Duration = Duration::from_secs(300);
 /// Waits at least this long are announced to the observer.
 pub const ANNOUNCE_WAIT: Duration = Duration::from_secs(3);
 
-/// A stream of raw pages, as the facade lists them.
-pub type Pages = BoxStream<'static, oura::Result<oura::Page<Value>>>;
+/// A stream of pages of raw documents (each the JSON text Oura sent), as the facade lists them.
+pub type Pages = BoxStream<'static, oura::Result<oura::Page<RawDocument>>>;
 
-/// The pages of one unit's range, one request per page polled.
+/// The pages of one unit's range, one request per page polled: the documents' text, not
+/// decoded ([`oura::raw_pages_by_route`]).
 pub fn pages(client: &oura::Client, collection: &Collection, span: Span) -> oura::Result<Pages> {
     let range = match span {
         Span::Days { start, end } => oura::AnyRange::Days(oura::DateRange::new(start, end)?),
         Span::Series { start, end } => oura::AnyRange::Series(oura::DateTimeRange::new(start, end)?),
         Span::Whole => oura::AnyRange::Whole,
     };
-    oura::pages_by_route(client, collection.route, range)
+    oura::raw_pages_by_route(client, collection.route, range)
 }
 
 /// A rate limiter with Oura's budget (5000 requests per 5 minutes, learned from the answers)
@@ -75,7 +75,7 @@ impl Budget {
     }
 
     /// The next page of `pages`, counted.
-    pub async fn next_page(&self, pages: &mut Pages) -> Option<oura::Result<oura::Page<Value>>> {
+    pub async fn next_page(&self, pages: &mut Pages) -> Option<oura::Result<oura::Page<RawDocument>>> {
         let next = pages.next().await;
         if next.is_some() {
             self.requests.fetch_add(1, Ordering::Relaxed);
@@ -192,8 +192,8 @@ pub(crate) async fn run_unit(
         let reached = page
             .data
             .last()
-            .and_then(|doc| doc.get(unit.collection.position?)?.as_str())
-            .and_then(crate::position::day_of)
+            .and_then(|doc| oura::head_of(unit.collection, doc).position)
+            .and_then(|position| crate::position::day_of(&position))
             .map_or(0, |day| {
                 u64::try_from(day.signed_duration_since(unit.from_day).num_days().saturating_add(1)).unwrap_or(0)
             })
@@ -210,8 +210,8 @@ pub(crate) async fn run_unit(
         let hand_over = async {
             let docs = page
                 .data
-                .iter()
-                .map(|doc| crate::sink::Doc::of(unit.collection, doc))
+                .into_iter()
+                .map(|doc| crate::sink::Doc::from_raw(unit.collection, doc))
                 .collect();
             let _ = tx.send(Message::Docs {
                 slot,

@@ -148,7 +148,12 @@ pub async fn run<S: Sink>(
         default_since = fetched
             .as_ref()
             .ok()
-            .and_then(|docs| plan::earliest_setup(docs))
+            .map(|docs| {
+                docs.iter()
+                    .filter_map(|doc| serde_json::from_str(doc.get()).ok())
+                    .collect::<Vec<serde_json::Value>>()
+            })
+            .and_then(|rings| plan::earliest_setup(&rings))
             .unwrap_or(plan::FALLBACK_SINCE);
         rings = Some((ring, fetched));
     }
@@ -174,7 +179,7 @@ pub async fn run<S: Sink>(
     if let Some((ring, Ok(docs))) = &rings
         && let Some(slot) = collections.iter().position(|c| c == ring)
     {
-        let docs: Vec<_> = docs.iter().map(|doc| sink::Doc::of(ring, doc)).collect();
+        let docs: Vec<_> = docs.iter().map(|doc| sink::Doc::from_raw(ring, doc.clone())).collect();
         observer.event(&Event::Fetched {
             collection: ring,
             documents: docs.len() as u64,
@@ -302,7 +307,7 @@ async fn fetch_all(
     client: &oura::Client,
     budget: &Budget,
     collection: &'static Collection,
-) -> oura::Result<Vec<serde_json::Value>> {
+) -> oura::Result<Vec<oura::RawDocument>> {
     let mut pages = fetch::pages(client, collection, plan::Span::Whole)?;
     let mut docs = Vec::new();
     loop {

@@ -110,13 +110,38 @@ fn days_between(from: NaiveDate, to: NaiveDate) -> u64 {
 }
 
 /// The units of one collection, in time order, from `start` up to `today` (day collections)
-/// or `now` (time series).
+/// or `now` (time series). A time series starting on a day starts at that day's midnight in
+/// the offset the local time zone (chrono's `Local`, which reads `TZ`) has on that day: see
+/// [`units_in`].
 pub fn units(
     slot: usize,
     collection: &'static Collection,
     start: Start,
     today: NaiveDate,
     now: DateTime<FixedOffset>,
+) -> Vec<Unit> {
+    units_in(slot, collection, start, today, now, local_offset_on)
+}
+
+/// The offset the local time zone has at the start of `day`, if it has a midnight that day.
+fn local_offset_on(day: NaiveDate) -> Option<FixedOffset> {
+    day.and_hms_opt(0, 0, 0)?
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .map(|at| at.fixed_offset().timezone())
+}
+
+/// [`units`] in the time zone whose offset on a day is `offset_on(day)`: a time series that
+/// starts on a day starts at its midnight in that offset, so a range that starts before a DST
+/// change and ends after it still starts at local midnight. Where the zone has no offset for
+/// the day (no midnight), the offset of `now` is taken.
+pub fn units_in(
+    slot: usize,
+    collection: &'static Collection,
+    start: Start,
+    today: NaiveDate,
+    now: DateTime<FixedOffset>,
+    offset_on: impl Fn(NaiveDate) -> Option<FixedOffset>,
 ) -> Vec<Unit> {
     let unit = |index, span, from_day: NaiveDate, to_day: NaiveDate| Unit {
         slot,
@@ -151,7 +176,7 @@ pub fn units(
                 Start::Instant(at) => at,
                 Start::Day(day) => day
                     .and_hms_opt(0, 0, 0)
-                    .and_then(|t| t.and_local_timezone(*now.offset()).single())
+                    .and_then(|t| t.and_local_timezone(offset_on(day).unwrap_or(*now.offset())).single())
                     .unwrap_or(now),
             };
             let mut units = Vec::new();
@@ -207,6 +232,78 @@ mod tests {
 
     fn find(route: &str) -> &'static Collection {
         crate::find(route).expect("collection")
+    }
+
+    /// [`super::units`] in a zone fixed at `now`'s offset, whatever the machine's zone.
+    fn units(
+        slot: usize,
+        collection: &'static Collection,
+        start: Start,
+        today: NaiveDate,
+        now: DateTime<FixedOffset>,
+    ) -> Vec<Unit> {
+        units_in(slot, collection, start, today, now, |_| Some(*now.offset()))
+    }
+
+    fn offset(hours: i32) -> FixedOffset {
+        FixedOffset::east_opt(hours * 3600).expect("offset")
+    }
+
+    #[test]
+    fn a_series_across_a_dst_change_starts_at_local_midnight_of_its_first_day() {
+        // Europe/Berlin in 2025: +01:00 until the last Sunday of March, +02:00 after.
+        let berlin = |day: NaiveDate| Some(offset(if day > self::day("2025-03-30") { 2 } else { 1 }));
+        let now = at("2025-06-30T23:59:59+02:00");
+        let first = |offset_on: &dyn Fn(NaiveDate) -> Option<FixedOffset>| {
+            units_in(
+                0,
+                find("heartrate"),
+                Start::Day(day("2025-03-01")),
+                day("2025-06-30"),
+                now,
+                offset_on,
+            )[0]
+            .span
+        };
+        let Span::Series { start, end } = first(&berlin) else {
+            panic!("a series span")
+        };
+        assert_eq!(start, at("2025-03-01T00:00:00+01:00"));
+        assert_eq!(start.offset(), &offset(1));
+        // The window is thirty days long from there, wherever the DST change falls.
+        assert_eq!(end, at("2025-03-30T23:59:59+01:00"));
+        // America/New_York in 2024: -05:00 in February, -04:00 in June.
+        let new_york = |day: NaiveDate| Some(offset(if day >= self::day("2024-03-11") { -4 } else { -5 }));
+        let from_february = units_in(
+            0,
+            find("ring_battery_level"),
+            Start::Day(day("2024-02-29")),
+            day("2024-06-30"),
+            at("2024-06-30T23:59:59-04:00"),
+            new_york,
+        );
+        assert_eq!(
+            from_february[0].span,
+            Span::Series {
+                start: at("2024-02-29T00:00:00-05:00"),
+                end: at("2024-03-29T23:59:59-05:00"),
+            }
+        );
+        assert_eq!(from_february[0].from_day, day("2024-02-29"));
+        // A day without a midnight in the zone falls back to the offset of `now`.
+        let Span::Series { start, .. } = first(&|_| None) else {
+            panic!("a series span")
+        };
+        assert_eq!(start, at("2025-03-01T00:00:00+02:00"));
+    }
+
+    #[test]
+    fn the_local_zone_never_panics_at_the_edges() {
+        let now = DateTime::<chrono::Utc>::MAX_UTC.fixed_offset();
+        assert!(super::units(0, find("heartrate"), Start::Day(NaiveDate::MAX), NaiveDate::MAX, now).len() <= 1);
+        let soon = DateTime::<chrono::Utc>::MIN_UTC.fixed_offset() + Duration::days(40);
+        let early = super::units(0, find("heartrate"), Start::Day(NaiveDate::MIN), NaiveDate::MIN, soon);
+        assert!(early.len() <= 2, "{early:?}");
     }
 
     fn day(text: &str) -> NaiveDate {

@@ -24,6 +24,28 @@ pub(crate) fn later(a: Option<String>, b: &str) -> Option<String> {
     }
 }
 
+/// The latest of `current` and `positions`, as folding them with [`later`] gives, but each
+/// text parsed once.
+pub(crate) fn latest<'a>(current: Option<String>, positions: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(std::borrow::Cow<'a, str>, Option<DateTime<FixedOffset>>)> = current.map(|text| {
+        let at = instant(&text);
+        (std::borrow::Cow::Owned(text), at)
+    });
+    for text in positions {
+        let at = instant(text);
+        let replace = match (&best, at) {
+            (None, _) => true,
+            (Some((_, Some(x))), Some(y)) => y > *x,
+            (Some((_, None)), Some(_)) => true,
+            _ => false,
+        };
+        if replace {
+            best = Some((std::borrow::Cow::Borrowed(text), at));
+        }
+    }
+    best.map(|(text, _)| text.into_owned())
+}
+
 /// The day of a position (its first ten characters as a date).
 pub(crate) fn day_of(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
@@ -53,6 +75,25 @@ mod tests {
             Some("2024-01-01")
         );
         assert_eq!(day_of("+262142-12-30"), None);
+        let texts = [
+            "garbage",
+            "2024-01-02",
+            "2024-01-01T23:30:00+00:00",
+            "2024-01-02T00:00:00+02:00",
+            "2024-01-01",
+            "nope",
+            "2024-01-03T00:00:00Z",
+        ];
+        for start in [None, Some("2024-06-01".to_owned()), Some("junk".to_owned())] {
+            for n in 0..=texts.len() {
+                let folded = texts[..n].iter().fold(start.clone(), |acc, t| later(acc, t));
+                assert_eq!(
+                    latest(start.clone(), texts[..n].iter().copied()),
+                    folded,
+                    "{start:?} {n}"
+                );
+            }
+        }
         assert_eq!(day_of("2024-02-29T10:00:00Z"), NaiveDate::from_ymd_opt(2024, 2, 29));
     }
 }

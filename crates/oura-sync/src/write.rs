@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Collection;
-use crate::position::later;
+use crate::position::latest;
 use crate::sink::{Batch, Doc, Mark, Sink, SinkError, Upserted};
 
 /// Documents buffered for a collection before they are written even though more are coming.
@@ -127,11 +127,10 @@ impl Committer {
             return None;
         }
         let docs = std::mem::take(&mut self.buffer);
-        for doc in &docs {
-            if let Some(position) = &doc.position {
-                self.mark.last = later(self.mark.last.take(), position);
-            }
-        }
+        self.mark.last = latest(
+            self.mark.last.take(),
+            docs.iter().filter_map(|doc| doc.position.as_deref()),
+        );
         Some(Batch {
             user: user.to_owned(),
             collection: self.collection,

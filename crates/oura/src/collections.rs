@@ -383,17 +383,26 @@ impl<T: Document> Fields<T> {
     /// Oura's sandbox takes no `fields`: asking it for some is an error before any request.
     pub fn pages(&self, range: T::Range) -> BoxStream<'static, Result<Page<serde_json::Value>>> {
         let windows = range.windows().into_iter().map(|w| w.0).collect();
-        raw_pages(&self.documents.client, T::COLLECTION, windows, &self.fields)
+        raw_pages(
+            &self.documents.client,
+            T::COLLECTION,
+            windows,
+            &self.fields,
+            json_position,
+        )
     }
 }
 
-/// The raw JSON pages of any collection over `windows`, with only `fields` when there are some.
-pub(crate) fn raw_pages(
+/// The raw JSON pages of any collection over `windows`, with only `fields` when there are some:
+/// each document as `T` (a [`serde_json::Value`], or its undecoded text), placed in time by
+/// `locate` (given the collection's position field) to keep only the windows' documents.
+pub(crate) fn raw_pages<T: DeserializeOwned + Send + 'static>(
     client: &Client,
     collection: &'static Collection,
     windows: Vec<Window>,
     fields: &[String],
-) -> BoxStream<'static, Result<Page<serde_json::Value>>> {
+    locate: fn(&T, Option<&str>) -> Option<Position>,
+) -> BoxStream<'static, Result<Page<T>>> {
     let checked = (|| {
         if let Some(bad) = fields.iter().find(|f| f.is_empty() || f.contains(',')) {
             return Err(Error::InvalidInput(format!("invalid field name {bad:?}")));
@@ -411,8 +420,7 @@ pub(crate) fn raw_pages(
     } else {
         vec![("fields", fields.join(","))]
     };
-    let locate: Locate<serde_json::Value> =
-        Arc::new(move |doc: &serde_json::Value| json_position(doc, collection.position));
+    let locate: Locate<T> = Arc::new(move |doc: &T| locate(doc, collection.position));
     paginate::pages(
         client.clone(),
         format!("{}/{}", client.collection_prefix(), collection.route),
@@ -441,8 +449,15 @@ pub(crate) fn check_params(collection: &Collection, client: &Client, params: &[P
 
 /// The position of a raw document, when it carries the position field.
 pub(crate) fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Position> {
-    let text = doc.get(field?)?.as_str()?;
-    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    position_text(doc.get(field?)?.as_str()?)
+}
+
+/// A position as Oura writes it: a day (`2024-01-31`) or an RFC 3339 instant.
+pub(crate) fn position_text(text: &str) -> Option<Position> {
+    // An instant has its date and time apart at the eleventh character: not a day, not tried.
+    if !matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' '))
+        && let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    {
         return Some(Position::Day(day));
     }
     chrono::DateTime::parse_from_rfc3339(text).ok().map(Position::Time)

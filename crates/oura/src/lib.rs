@@ -15,7 +15,10 @@ mod retry;
 mod secret;
 pub mod webhooks;
 
-pub use by_route::{AnyRange, collection, list_by_route, pages_by_route, pages_with_fields, position_of};
+pub use by_route::{
+    AnyRange, Head, RawDocument, collection, head_of, list_by_route, pages_by_route, pages_with_fields, position_of,
+    raw_pages_by_route,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_USER_AGENT,
     TokenSource,

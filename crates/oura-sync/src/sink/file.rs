@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::csv::{self, CsvOptions};
 use super::{Batch, Doc, Key, Mark, Sink, SinkError, Upserted};
 use crate::Collection;
-use crate::position::later;
+use crate::position::{later, latest};
 use crate::state::{self, Entry, State};
 
 /// The temporary files of the sink contain this in their name.
@@ -281,21 +281,22 @@ impl Inner {
         let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let done = match (format, append) {
-            (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| Ok(doc.json.clone())),
+            (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| {
+                Ok(std::borrow::Cow::Borrowed(doc.json.as_str()))
+            }),
             (FileFormat::Csv, true) => {
                 let header = csv_header(collection);
                 append_rows(&dir, &name, mode, index, &rows, |doc| {
-                    csv_row(&doc.json, &header, csv_options)
+                    csv_row(&doc.json, &header, csv_options).map(std::borrow::Cow::Owned)
                 })
             }
             (FileFormat::Ndjson, false) => merge_ndjson(&dir, &name, mode, collection, &rows),
             (FileFormat::Csv, false) => merge_csv(&dir, &name, mode, collection, &rows, csv_options),
         }
         .map_err(what)?;
+        index.last = latest(index.last.take(), rows.iter().filter_map(|doc| doc.position.as_deref()));
+        index.keys.reserve(rows.len());
         for doc in rows {
-            if let Some(position) = &doc.position {
-                index.last = later(index.last.take(), position);
-            }
             index.keys.insert(doc.key);
         }
         index.exists = true;
@@ -337,6 +338,12 @@ impl Inner {
 /// The batch's documents with each key once: a key seen twice keeps its last version at its
 /// first place.
 fn unique(docs: Vec<Doc>) -> Vec<Doc> {
+    // The usual batch has no key twice: it is kept as it is, nothing copied.
+    let mut seen: HashSet<&Key> = HashSet::with_capacity(docs.len());
+    if docs.iter().all(|doc| seen.insert(&doc.key)) {
+        return docs;
+    }
+    drop(seen);
     let mut at: HashMap<Key, usize> = HashMap::with_capacity(docs.len());
     let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
     for doc in docs {
@@ -541,7 +548,7 @@ fn append_rows(
     mode: u32,
     index: &Index,
     rows: &[Doc],
-    line: impl Fn(&Doc) -> io::Result<String>,
+    line: impl for<'d> Fn(&'d Doc) -> io::Result<std::borrow::Cow<'d, str>>,
 ) -> io::Result<Upserted> {
     let path = dir.join(name);
     let old = open_existing(&path)?;

@@ -109,6 +109,60 @@ impl Doc {
     }
 }
 
+impl Doc {
+    /// The raw document `raw` of `collection`, as the facade's raw pages carry it
+    /// ([`oura::raw_pages_by_route`]): the same as [`Doc::of`] its decoded value, without
+    /// decoding it. Its text is the one Oura sent (compacted if it was not), its id and
+    /// position read from it in place ([`oura::head_of`]).
+    pub fn from_raw(collection: &Collection, raw: oura::RawDocument) -> Doc {
+        let head = oura::head_of(collection, &raw);
+        let position = head.position.map(std::borrow::Cow::into_owned);
+        let id = head.id.filter(|id| !id.is_empty()).map(std::borrow::Cow::into_owned);
+        let json = compact(String::from(Box::<str>::from(raw)));
+        let key = match (id, &position) {
+            (Some(id), _) => Key::Id(id),
+            (None, position) => Key::new("", position.as_deref().unwrap_or_default(), || json.clone()),
+        };
+        Doc { key, position, json }
+    }
+}
+
+/// JSON text without whitespace outside its strings: `text` itself when it has none (Oura's
+/// answers are compact), else a copy without it. The text must be valid JSON.
+pub(crate) fn compact(text: String) -> String {
+    let is_space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    if !text.bytes().any(is_space) {
+        return text;
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if is_space(b) {
+            // The first whitespace to leave out: what came before is kept as it is.
+            out.get_or_insert_with(|| text.as_bytes()[..i].to_vec());
+            continue;
+        } else if b == b'"' {
+            in_string = true;
+        }
+        if let Some(out) = &mut out {
+            out.push(b);
+        }
+    }
+    match out {
+        // Only ASCII whitespace was left out, so the bytes are still UTF-8.
+        Some(out) => String::from_utf8(out).unwrap_or(text),
+        None => text,
+    }
+}
+
 /// Where the export of one collection stands: stored with the rows it describes, and read back
 /// to know where the next run starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -220,4 +274,67 @@ pub trait Sink: Send + 'static {
 
     /// Commits whatever is pending (the file sink's state file).
     fn finish(&mut self) -> impl Future<Output = Result<(), SinkError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> oura::RawDocument {
+        serde_json::value::RawValue::from_string(text.to_owned()).expect("json")
+    }
+
+    fn find(route: &str) -> &'static Collection {
+        crate::find(route).expect("collection")
+    }
+
+    #[test]
+    fn a_raw_document_is_the_same_doc_as_its_decoded_value() {
+        let cases = [
+            (
+                "daily_sleep",
+                r#"{"id":"s1","day":"2024-01-31","score":80,"contributors":{"deep_sleep":90}}"#,
+            ),
+            (
+                "heartrate",
+                r#"{"bpm":60,"source":"awake","timestamp":"2024-01-31T10:00:00+00:00"}"#,
+            ),
+            (
+                "enhanced_tag",
+                r#"{"id":"t","tag_type_code":"x","start_day":"2024-02-29","comment":"a b\tc"}"#,
+            ),
+            ("ring_configuration", r#"{"id":"r","color":"silver"}"#),
+            ("daily_sleep", r#"{"id":null,"day":"2024-01-31"}"#),
+            ("daily_sleep", r#"{"id":"","score":1}"#),
+            ("daily_sleep", r#"{"id":42,"day":"2024-01-31"}"#),
+        ];
+        for (route, text) in cases {
+            let collection = find(route);
+            let value: serde_json::Value = serde_json::from_str(text).expect("json");
+            assert_eq!(
+                Doc::from_raw(collection, raw(text)),
+                Doc::of(collection, &value),
+                "{text}"
+            );
+        }
+        // A time series sample is keyed by its timestamp, a document without id or position
+        // by its text.
+        let sample = Doc::from_raw(find("heartrate"), raw(cases[1].1));
+        assert_eq!(sample.key, Key::Time("2024-01-31T10:00:00+00:00".into()));
+        let bare = Doc::from_raw(find("daily_sleep"), raw(cases[5].1));
+        assert_eq!(bare.key, Key::Content(cases[5].1.into()));
+    }
+
+    #[test]
+    fn whitespace_outside_strings_is_left_out_and_kept_inside_them() {
+        let spaced = "{ \"id\" : \"a\",\n\t\"note\": \"x y\\\" z\" ,\r\n \"list\": [1, 2] }";
+        let doc = Doc::from_raw(find("daily_sleep"), raw(spaced));
+        assert_eq!(doc.json, r#"{"id":"a","note":"x y\" z","list":[1,2]}"#);
+        let value: serde_json::Value = serde_json::from_str(spaced).expect("json");
+        assert_eq!(doc.json, value.to_string());
+        assert_eq!(doc.key, Key::Id("a".into()));
+        // Compact text is kept as it is, spaces inside strings included.
+        let compact_text = r#"{"id":"a","note":"x y"}"#;
+        assert_eq!(compact(compact_text.to_owned()), compact_text);
+    }
 }

@@ -1,0 +1,153 @@
+//! The by-route listing of raw documents against a mock server: the text of each document as
+//! sent, the same queries, filtering and limits as every listing.
+
+use futures::TryStreamExt;
+use httpmock::prelude::*;
+use oura::{Client, DateRange, DateTimeRange, Error, Position};
+
+const TOKEN: &str = "test-token-do-not-log";
+
+fn client(server: &MockServer, max_pages: usize) -> Client {
+    Client::builder()
+        .token(TOKEN)
+        .base_url(server.base_url())
+        .max_pages(max_pages)
+        .build()
+        .expect("client")
+}
+
+/// Two pages of daily sleep, written by hand: Oura's key order (not alphabetical), an escape,
+/// a space inside a string and one outside; the second page has the day after the range, which
+/// is asked for and dropped.
+const FIRST: &str = r#"{"data":[{"id":"a\u00e9","day":"2024-01-01","score":80,"note":"x y"},{"score":null, "day":"2024-01-02","id":"b"}],"next_token":"page-2"}"#;
+const SECOND: &str = r#"{"data":[{"id":"c","day":"2024-01-03"},{"id":"d","day":"2024-01-04"}],"next_token":null}"#;
+
+#[tokio::test]
+async fn raw_pages_are_the_documents_text_as_sent_filtered_to_the_range() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/usercollection/daily_sleep")
+                .query_param("start_date", "2024-01-01")
+                .query_param("end_date", "2024-01-04")
+                .query_param_missing("next_token")
+                .header("authorization", format!("Bearer {TOKEN}"));
+            then.status(200).header("content-type", "application/json").body(FIRST);
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/usercollection/daily_sleep")
+                .query_param("next_token", "page-2");
+            then.status(200).header("content-type", "application/json").body(SECOND);
+        })
+        .await;
+
+    let range = DateRange::parse("2024-01-01", "2024-01-03").expect("range");
+    let pages: Vec<oura::Page<oura::RawDocument>> =
+        oura::raw_pages_by_route(&client(&server, 10), "daily_sleep", range)
+            .expect("pages")
+            .try_collect()
+            .await
+            .expect("pages");
+
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].next_token.as_deref(), Some("page-2"));
+    assert_eq!(pages[1].next_token, None);
+    let texts: Vec<Vec<&str>> = pages
+        .iter()
+        .map(|page| page.data.iter().map(|doc| doc.get()).collect())
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            vec![
+                r#"{"id":"a\u00e9","day":"2024-01-01","score":80,"note":"x y"}"#,
+                r#"{"score":null, "day":"2024-01-02","id":"b"}"#,
+            ],
+            vec![r#"{"id":"c","day":"2024-01-03"}"#],
+        ]
+    );
+
+    // The head: the id unescaped, the position field of the collection's row.
+    let sleep = oura::collection("daily_sleep").expect("collection");
+    let heads: Vec<(Option<String>, Option<String>)> = pages
+        .iter()
+        .flat_map(|page| &page.data)
+        .map(|doc| {
+            let head = oura::head_of(sleep, doc);
+            (head.id.map(Into::into), head.position.map(Into::into))
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        vec![
+            (Some("aé".to_owned()), Some("2024-01-01".to_owned())),
+            (Some("b".to_owned()), Some("2024-01-02".to_owned())),
+            (Some("c".to_owned()), Some("2024-01-03".to_owned())),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn raw_pages_keep_the_limits_of_every_listing() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/usercollection/daily_sleep")
+                .query_param_missing("next_token");
+            then.status(200).header("content-type", "application/json").body(FIRST);
+        })
+        .await;
+    let range = DateRange::parse("2024-01-01", "2024-01-03").expect("range");
+    let result: Result<Vec<_>, Error> = oura::raw_pages_by_route(&client(&server, 1), "daily_sleep", range)
+        .expect("pages")
+        .try_collect()
+        .await;
+    assert!(
+        matches!(result, Err(Error::TooManyPages { ref route, limit: 1 }) if route == "daily_sleep"),
+        "{result:?}"
+    );
+    first.assert_calls_async(1).await;
+
+    // A range of the wrong kind is an error before any request.
+    let err = oura::raw_pages_by_route(&client(&server, 10), "heartrate", range)
+        .err()
+        .expect("wrong kind");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    first.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_series_sample_on_the_window_edge_is_kept_once() {
+    let server = MockServer::start_async().await;
+    let body = r#"{"data":[{"bpm":60,"source":"awake","timestamp":"2024-01-01T00:00:00+00:00"},{"bpm":61,"source":"awake","timestamp":"2024-01-01T01:00:01+00:00"}],"next_token":null}"#;
+    let page = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/usercollection/heartrate");
+            then.status(200).header("content-type", "application/json").body(body);
+        })
+        .await;
+    let start = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00+00:00").expect("start");
+    let end = chrono::DateTime::parse_from_rfc3339("2024-01-01T01:00:00+00:00").expect("end");
+    let range = DateTimeRange::new(start, end).expect("range");
+    let docs: Vec<oura::RawDocument> = oura::raw_pages_by_route(&client(&server, 10), "heartrate", range)
+        .expect("pages")
+        .map_ok(|page| futures::stream::iter(page.data.into_iter().map(Ok::<_, Error>)))
+        .try_flatten()
+        .try_collect()
+        .await
+        .expect("documents");
+    page.assert_calls_async(1).await;
+    let heartrate = oura::collection("heartrate").expect("collection");
+    let positions: Vec<Option<Position>> = docs
+        .iter()
+        .map(|doc| oura::position_of(heartrate, &serde_json::from_str(doc.get()).expect("json")))
+        .collect();
+    assert_eq!(positions, vec![Some(Position::Time(start))]);
+}
