@@ -4,6 +4,7 @@
 //! rows and marks, and the new version works on it; a database from a newer version is
 //! refused, untouched. Also: upserts of batches larger than one statement count exactly.
 
+use std::future::Future;
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone as _, Utc};
@@ -282,58 +283,67 @@ async fn a_postgres_database_of_version_1_migrates_keeping_tokens_rows_and_marks
     assert_eq!(recorded, [true], "the next commit records when");
 }
 
-/// Records a version of each schema newer than this program's, as a later release would.
-const FUTURE: [(i64, &str); 2] = [(3, "token store from the future"), (1003, "sync from the future")];
-
-async fn refused(token_store: oura::Error, sink: oura_sync::sink::SinkError) {
-    let message = token_store.to_string();
-    assert!(matches!(token_store, oura::Error::Auth(_)), "{token_store:?}");
-    assert!(
-        message.contains("version 3 of the token store schema, newer than this program knows (version 2)"),
-        "{message}"
-    );
-    let message = sink.to_string();
-    assert!(
-        message.contains("version 1003 of the sync schema, newer than this program knows (version 1002)"),
-        "{message}"
-    );
-}
-
-#[tokio::test]
-async fn a_sqlite_database_of_a_newer_version_is_refused_untouched() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("future.db").display());
-    let store = SqliteTokenStore::connect(&url).await.expect("store");
+/// Opens the database at `url` (this version), records a newer version of each schema, as a
+/// later release would, and opens it again: the token store and the sink both refuse it,
+/// saying why, and change nothing. `checksum` is an empty checksum in the backend's SQL.
+async fn newer_refused<S, E>(url: &str, connect: impl Fn() -> S, checksum: &str)
+where
+    S: Future<Output = Result<oura::oauth::DatabaseTokenStore<E>, oura::Error>>,
+    E: sqlx::Database,
+    oura::oauth::DatabaseTokenStore<E>: oura::oauth::KeyedTokenStore,
+    for<'c> &'c sqlx::Pool<E>: sqlx::Executor<'c, Database = E>,
+    for<'q> E::Arguments<'q>: sqlx::IntoArguments<'q, E>,
+    i64: for<'q> sqlx::Encode<'q, E> + sqlx::Type<E> + for<'r> sqlx::Decode<'r, E>,
+    for<'q> &'q str: sqlx::Encode<'q, E> + sqlx::Type<E>,
+    String: for<'r> sqlx::Decode<'r, E> + sqlx::Type<E>,
+    usize: sqlx::ColumnIndex<E::Row>,
+{
+    let store = connect().await.expect("store");
     store.save_user("alice", &tokens()).await.expect("save");
-    drop(DatabaseSink::connect(&url).await.expect("sink"));
-    for (version, description) in FUTURE {
-        sqlx::query(
+    drop(DatabaseSink::connect(url).await.expect("sink"));
+    for (version, description) in [(3, "token store from the future"), (1003, "sync from the future")] {
+        sqlx::query(&format!(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES ($1, $2, TRUE, x'00', 0)",
-        )
+             VALUES ($1, $2, TRUE, {checksum}, 0)"
+        ))
         .bind(version)
         .bind(description)
         .execute(store.pool())
         .await
         .expect("a newer version");
     }
-    store.pool().close().await;
 
-    let store_err = SqliteTokenStore::connect(&url).await.expect_err("refused");
-    let sink_err = DatabaseSink::connect(&url).await.expect_err("refused");
-    refused(store_err, sink_err).await;
-    // Nothing was changed: the tokens are there, no table was dropped or added.
-    let pool = sqlx::SqlitePool::connect(&url).await.expect("open");
+    let err = connect().await.expect_err("refused");
+    assert!(matches!(err, oura::Error::Auth(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("version 3 of the token store schema, newer than this program knows (version 2)"),
+        "{err}"
+    );
+    let err = DatabaseSink::connect(url).await.expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("version 1003 of the sync schema, newer than this program knows (version 1002)"),
+        "{err}"
+    );
+    // Nothing was changed: the tokens are there, no version was added or removed.
     let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(&pool)
+        .fetch_all(store.pool())
         .await
         .expect("versions");
     assert_eq!(versions, [1, 2, 3, 1001, 1002, 1003]);
     let users: Vec<String> = sqlx::query_scalar("SELECT user_id FROM oura_tokens")
-        .fetch_all(&pool)
+        .fetch_all(store.pool())
         .await
         .expect("users");
     assert_eq!(users, ["alice"]);
+}
+
+#[tokio::test]
+async fn a_sqlite_database_of_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("future.db").display());
+    newer_refused(&url, || SqliteTokenStore::connect(&url), "x'00'").await;
 }
 
 #[tokio::test]
@@ -342,36 +352,7 @@ async fn a_postgres_database_of_a_newer_version_is_refused_untouched() {
         return;
     };
     let url = oura_tests::fresh_postgres_database(&server, "oura_future").await;
-    let store = PostgresTokenStore::connect(&url).await.expect("store");
-    store.save_user("alice", &tokens()).await.expect("save");
-    drop(DatabaseSink::connect(&url).await.expect("sink"));
-    for (version, description) in FUTURE {
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES ($1, $2, TRUE, '\\x00'::bytea, 0)",
-        )
-        .bind(version)
-        .bind(description)
-        .execute(store.pool())
-        .await
-        .expect("a newer version");
-    }
-    store.pool().close().await;
-
-    let store_err = PostgresTokenStore::connect(&url).await.expect_err("refused");
-    let sink_err = DatabaseSink::connect(&url).await.expect_err("refused");
-    refused(store_err, sink_err).await;
-    let pool = sqlx::PgPool::connect(&url).await.expect("open");
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(&pool)
-        .await
-        .expect("versions");
-    assert_eq!(versions, [1, 2, 3, 1001, 1002, 1003]);
-    let users: Vec<String> = sqlx::query_scalar("SELECT user_id FROM oura_tokens")
-        .fetch_all(&pool)
-        .await
-        .expect("users");
-    assert_eq!(users, ["alice"]);
+    newer_refused(&url, || PostgresTokenStore::connect(&url), "'\\x00'::bytea").await;
 }
 
 /// Batches larger than one statement (SQLite cuts 1000 documents into statements of 256, 64,

@@ -1,7 +1,5 @@
 //! [`PostgresSink`]: what the sink's SQL does differently in PostgreSQL.
 
-use std::future::Future;
-
 use sqlx::{PgConnection, Postgres};
 
 use super::Doc;
@@ -35,29 +33,16 @@ impl SinkSql for Postgres {
     // Arrays of any length up to this: one statement.
     const ROWS: &'static [usize] = &[2000];
     const EXACT_ROWS: bool = false;
-
-    fn create_table(table: &str, position: Option<PositionColumn>) -> String {
-        let (column, index) = match position {
-            Some(column) => (
-                format!("\n    {} {},", column.name(), type_of(column)),
-                format!(
-                    "CREATE INDEX IF NOT EXISTS \"{table}_{name}\" ON \"{table}\" (user_id, {name});",
-                    name = column.name()
-                ),
-            ),
-            None => (String::new(), String::new()),
-        };
-        format!(
-            "CREATE TABLE IF NOT EXISTS \"{table}\" (\n    user_id TEXT NOT NULL,\n    doc_key TEXT NOT NULL,\n    \
-             key_kind TEXT NOT NULL,{column}\n    document JSONB NOT NULL,\n    PRIMARY KEY (user_id, doc_key)\n);\n{index}"
-        )
-    }
+    const DAY: &'static str = "date";
+    const INSTANT: &'static str = "timestamptz";
+    const DOCUMENT: &'static str = "JSONB";
+    const TABLE_OPTIONS: &'static str = "";
 
     fn upsert_statements(table: &str, position: Option<PositionColumn>, _rows: usize) -> Vec<String> {
         let (column, value, set) = match position {
             Some(c) => (
                 format!(", {}", c.name()),
-                format!(", position::{}", type_of(c)),
+                format!(", position::{}", c.sql_type::<Self>()),
                 format!(", {name} = excluded.{name}", name = c.name()),
             ),
             None => Default::default(),
@@ -73,38 +58,29 @@ impl SinkSql for Postgres {
         )]
     }
 
-    fn upsert_chunk<'a>(
+    async fn upsert_chunk<'a>(
         conn: &'a mut PgConnection,
         table: &'a Table,
         statements: &'a [String],
         user: &'a str,
         docs: &'a [Doc],
-    ) -> impl Future<Output = Result<(u64, u64), sqlx::Error>> + Send + 'a {
-        async move {
-            let [upsert] = statements else {
-                return Err(sqlx::Error::Protocol("the upsert needs one statement".into()));
-            };
-            let keys: Vec<&str> = docs.iter().map(|d| d.key.as_str()).collect();
-            let kinds: Vec<&str> = docs.iter().map(|d| key_kind(&d.key)).collect();
-            let positions: Vec<Option<String>> = docs.iter().map(|d| table.position_of(d)).collect();
-            let documents: Vec<&str> = docs.iter().map(|d| d.json.as_str()).collect();
-            let returned: Vec<bool> = sqlx::query_scalar(upsert)
-                .bind(user)
-                .bind(keys)
-                .bind(kinds)
-                .bind(positions)
-                .bind(documents)
-                .fetch_all(conn)
-                .await?;
-            let added = returned.iter().filter(|inserted| **inserted).count() as u64;
-            Ok((added, returned.len() as u64 - added))
-        }
-    }
-}
-
-fn type_of(column: PositionColumn) -> &'static str {
-    match column {
-        PositionColumn::Day => "date",
-        PositionColumn::At => "timestamptz",
+    ) -> Result<(u64, u64), sqlx::Error> {
+        let [upsert] = statements else {
+            return Err(sqlx::Error::Protocol("the upsert needs one statement".into()));
+        };
+        let keys: Vec<&str> = docs.iter().map(|d| d.key.as_str()).collect();
+        let kinds: Vec<&str> = docs.iter().map(|d| key_kind(&d.key)).collect();
+        let positions: Vec<Option<String>> = docs.iter().map(|d| table.position_of(d)).collect();
+        let documents: Vec<&str> = docs.iter().map(|d| d.json.as_str()).collect();
+        let returned: Vec<bool> = sqlx::query_scalar(upsert)
+            .bind(user)
+            .bind(keys)
+            .bind(kinds)
+            .bind(positions)
+            .bind(documents)
+            .fetch_all(conn)
+            .await?;
+        let added = returned.iter().filter(|inserted| **inserted).count() as u64;
+        Ok((added, returned.len() as u64 - added))
     }
 }

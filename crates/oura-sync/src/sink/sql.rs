@@ -49,8 +49,14 @@ mod private {
         /// Whether a statement's text depends on its row count.
         const EXACT_ROWS: bool;
 
-        /// `CREATE TABLE IF NOT EXISTS` (and the position's index) of a collection's table.
-        fn create_table(table: &str, position: Option<super::PositionColumn>) -> String;
+        /// The column type of a day.
+        const DAY: &'static str;
+        /// The column type of an instant.
+        const INSTANT: &'static str;
+        /// The column type of the document.
+        const DOCUMENT: &'static str;
+        /// What follows a table's definition (`STRICT` on SQLite).
+        const TABLE_OPTIONS: &'static str;
 
         /// The statements that upsert `rows` documents of `table`.
         fn upsert_statements(table: &str, position: Option<super::PositionColumn>, rows: usize) -> Vec<String>;
@@ -91,6 +97,14 @@ impl PositionColumn {
         match (field.ty, collection.range) {
             (FieldType::DateTime, RangeKind::Series) => Some(PositionColumn::At),
             _ => Some(PositionColumn::Day),
+        }
+    }
+
+    /// The column's type in `DB`.
+    pub fn sql_type<DB: SinkSql>(self) -> &'static str {
+        match self {
+            PositionColumn::Day => DB::DAY,
+            PositionColumn::At => DB::INSTANT,
         }
     }
 
@@ -139,6 +153,26 @@ fn last_per_key(docs: Vec<Doc>) -> Vec<Doc> {
     out
 }
 
+/// `CREATE TABLE IF NOT EXISTS` (and the position's index) of a collection's table.
+fn create_table<DB: SinkSql>(table: &str, position: Option<PositionColumn>) -> String {
+    let (column, index) = match position {
+        Some(column) => (
+            format!("\n    {} {},", column.name(), column.sql_type::<DB>()),
+            format!(
+                "CREATE INDEX IF NOT EXISTS \"{table}_{name}\" ON \"{table}\" (user_id, {name});",
+                name = column.name()
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS \"{table}\" (\n    user_id TEXT NOT NULL,\n    doc_key TEXT NOT NULL,\n    \
+         key_kind TEXT NOT NULL,{column}\n    document {} NOT NULL,\n    PRIMARY KEY (user_id, doc_key)\n){};\n{index}",
+        DB::DOCUMENT,
+        DB::TABLE_OPTIONS
+    )
+}
+
 /// One collection's table and the statements on it.
 pub struct Table {
     /// Where a document lies in time, if the collection places its documents.
@@ -155,7 +189,7 @@ impl Table {
     fn of<DB: SinkSql>(collection: &Collection) -> (Table, String) {
         let name = table(collection);
         let position = PositionColumn::of(collection);
-        let create = DB::create_table(&name, position);
+        let create = create_table::<DB>(&name, position);
         let table = Table {
             position,
             upserts: DB::ROWS

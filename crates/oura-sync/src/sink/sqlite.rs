@@ -1,9 +1,7 @@
 //! [`SqliteSink`]: what the sink's SQL does differently in SQLite.
 
-use std::fmt::Write as _;
-use std::future::Future;
-
 use sqlx::{Sqlite, SqliteConnection};
+use std::fmt::Write as _;
 
 use super::Doc;
 use super::sql::{PositionColumn, SinkSql, SqlSink, Table, key_kind, migrations};
@@ -49,23 +47,10 @@ impl SinkSql for Sqlite {
     // greedily, so at most 3 statements of each smaller size follow the large ones.
     const ROWS: &'static [usize] = &[256, 64, 16, 4, 1];
     const EXACT_ROWS: bool = true;
-
-    fn create_table(table: &str, position: Option<PositionColumn>) -> String {
-        let (column, index) = match position {
-            Some(column) => (
-                format!("\n    {} TEXT,", column.name()),
-                format!(
-                    "CREATE INDEX IF NOT EXISTS \"{table}_{name}\" ON \"{table}\" (user_id, {name});",
-                    name = column.name()
-                ),
-            ),
-            None => (String::new(), String::new()),
-        };
-        format!(
-            "CREATE TABLE IF NOT EXISTS \"{table}\" (\n    user_id TEXT NOT NULL,\n    doc_key TEXT NOT NULL,\n    \
-             key_kind TEXT NOT NULL,{column}\n    document TEXT NOT NULL,\n    PRIMARY KEY (user_id, doc_key)\n) STRICT;\n{index}"
-        )
-    }
+    const DAY: &'static str = "TEXT";
+    const INSTANT: &'static str = "TEXT";
+    const DOCUMENT: &'static str = "TEXT";
+    const TABLE_OPTIONS: &'static str = " STRICT";
 
     fn upsert_statements(table: &str, position: Option<PositionColumn>, rows: usize) -> Vec<String> {
         let column = position.map(|c| format!(", {}", c.name())).unwrap_or_default();
@@ -104,38 +89,36 @@ impl SinkSql for Sqlite {
         vec![present, sql]
     }
 
-    fn upsert_chunk<'a>(
+    async fn upsert_chunk<'a>(
         conn: &'a mut SqliteConnection,
         table: &'a Table,
         statements: &'a [String],
         user: &'a str,
         docs: &'a [Doc],
-    ) -> impl Future<Output = Result<(u64, u64), sqlx::Error>> + Send + 'a {
-        async move {
-            let [present, upsert] = statements else {
-                return Err(sqlx::Error::Protocol("the upsert needs two statements".into()));
-            };
-            let bind = |query: sqlx::query::Query<'a, Sqlite, sqlx::sqlite::SqliteArguments<'a>>| {
-                let mut query = query.bind(user);
-                for doc in docs {
-                    query = query
-                        .bind(doc.key.as_str())
-                        .bind(key_kind(&doc.key))
-                        .bind(table.position_of(doc))
-                        .bind(doc.json.as_str());
-                }
-                query
-            };
-            // Within the batch's write transaction nobody else writes: the keys present before
-            // the upsert are the ones it did not add.
-            let present: i64 = {
-                let query = bind(sqlx::query(present));
-                let row = query.fetch_one(&mut *conn).await?;
-                sqlx::Row::try_get(&row, 0)?
-            };
-            let written = bind(sqlx::query(upsert)).fetch_all(&mut *conn).await?.len() as u64;
-            let added = docs.len() as u64 - u64::try_from(present).unwrap_or_default();
-            Ok((added, written.saturating_sub(added)))
-        }
+    ) -> Result<(u64, u64), sqlx::Error> {
+        let [present, upsert] = statements else {
+            return Err(sqlx::Error::Protocol("the upsert needs two statements".into()));
+        };
+        let bind = |query: sqlx::query::Query<'a, Sqlite, sqlx::sqlite::SqliteArguments<'a>>| {
+            let mut query = query.bind(user);
+            for doc in docs {
+                query = query
+                    .bind(doc.key.as_str())
+                    .bind(key_kind(&doc.key))
+                    .bind(table.position_of(doc))
+                    .bind(doc.json.as_str());
+            }
+            query
+        };
+        // Within the batch's write transaction nobody else writes: the keys present before
+        // the upsert are the ones it did not add.
+        let present: i64 = {
+            let query = bind(sqlx::query(present));
+            let row = query.fetch_one(&mut *conn).await?;
+            sqlx::Row::try_get(&row, 0)?
+        };
+        let written = bind(sqlx::query(upsert)).fetch_all(&mut *conn).await?.len() as u64;
+        let added = docs.len() as u64 - u64::try_from(present).unwrap_or_default();
+        Ok((added, written.saturating_sub(added)))
     }
 }
