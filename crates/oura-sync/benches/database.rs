@@ -94,6 +94,7 @@ async fn sink_of(url: &str, connections: u32) -> DatabaseSink {
     if url.starts_with("postgres") {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(connections)
+            .acquire_timeout(oura::database::ACQUIRE_TIMEOUT)
             .connect(url)
             .await
             .expect("postgres");

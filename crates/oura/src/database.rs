@@ -26,6 +26,10 @@ use sqlx::{Database, Executor, IntoArguments, Pool};
 /// SQLite before it fails.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a task waits for a free connection of the pool: many tasks (one sync per user)
+/// may share a small pool, and queue for it.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Prepared statements each connection keeps (the sinks prepare a few per collection).
 const STATEMENT_CACHE: usize = 512;
 
@@ -316,6 +320,7 @@ impl Dialect for sqlx::Sqlite {
                 .statement_cache_capacity(STATEMENT_CACHE);
             SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(connect)
                 .await
                 .map_err(|err| DatabaseError::sql::<Self>("open the database", err))
@@ -341,6 +346,7 @@ impl Dialect for sqlx::Postgres {
         async move {
             PgPoolOptions::new()
                 .max_connections(options.max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(connect?.statement_cache_capacity(STATEMENT_CACHE))
                 .await
                 .map_err(|err| DatabaseError::sql::<Self>("connect", err))

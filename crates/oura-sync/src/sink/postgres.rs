@@ -26,7 +26,8 @@ impl SinkSql for Postgres {
             include_str!("../../migrations/postgres/1002_oura_sync_state_synced_at.sql"),
         ),
     ]);
-    const CONNECTIONS: u32 = 4;
+    // Batches of several users commit side by side.
+    const CONNECTIONS: u32 = 8;
     const SERIALIZE_DDL: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7232060313529137)");
     const NOW: &'static str = "now()";
     const DOCUMENT_TEXT: &'static str = "document::text";
