@@ -57,7 +57,7 @@ impl DatabaseSink {
     }
 
     /// Inserts or replaces one document of `user`, leaving the export's state alone.
-    pub async fn put(&self, user: &str, collection: &Collection, doc: Doc) -> Result<Upserted, SinkError> {
+    pub async fn put(&mut self, user: &str, collection: &Collection, doc: Doc) -> Result<Upserted, SinkError> {
         each!(self, sink => sink.put(user, collection, doc).await)
     }
 
@@ -67,7 +67,7 @@ impl DatabaseSink {
     }
 
     /// Deletes the document of `user` with this key text (an id); whether it was there.
-    pub async fn delete(&self, user: &str, collection: &Collection, key: &str) -> Result<bool, SinkError> {
+    pub async fn delete(&mut self, user: &str, collection: &Collection, key: &str) -> Result<bool, SinkError> {
         each!(self, sink => sink.delete(user, collection, key).await)
     }
 }
