@@ -207,60 +207,89 @@ async fn bench(
     }
 }
 
+/// CPU time this process has used (user and system), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let ticks: u64 = stat
+        .rsplit(") ")
+        .next()
+        .map(|rest| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or_default();
+    // Linux reports in USER_HZ, 100 per second.
+    Duration::from_millis(ticks * 10)
+}
+
+/// One pass of the sink alone: its wall time and this process's CPU time.
+struct Pass {
+    wall: Duration,
+    cpu: Duration,
+}
+
 /// The sink alone: each user's year of heart rate samples (one every 5 minutes) and daily
-/// documents, upserted in batches of a page, users one after the other, then the same again
-/// (every row unchanged). Returns the rows, and the time of the first and the second pass.
-async fn bench_sink(url: &str, users: usize, days: u32, page: usize) -> (u64, Duration, Duration) {
+/// documents, made before the clock starts, upserted in batches of a page, users one after
+/// the other; then the same again (every row unchanged). Returns the rows and both passes.
+async fn bench_sink(url: &str, users: usize, days: u32, page: usize) -> (u64, Vec<Pass>) {
     use oura_sync::sink::{Batch, Doc, Mark, Sink as _};
     let heartrate = oura_sync::find("heartrate").expect("heartrate");
     let daily = oura_sync::find("daily_activity").expect("daily_activity");
     let first = DateTime::parse_from_rfc3339("2024-07-01T00:00:00+00:00").expect("start");
+    let mut batches = Vec::new();
+    for user in 0..users {
+        let samples: Vec<Doc> = (0..days as i64 * 288)
+            .map(|i| {
+                let at = (first + chrono::Duration::minutes(5 * i)).to_rfc3339();
+                Doc::of(
+                    heartrate,
+                    &serde_json::json!({"bpm": 50 + (i * 7 + user as i64) % 60, "source": "awake", "timestamp": at}),
+                )
+            })
+            .collect();
+        let days_docs: Vec<Doc> = (0..days as i64)
+            .map(|d| {
+                let day = (first + chrono::Duration::days(d)).date_naive().to_string();
+                Doc::of(
+                    daily,
+                    &serde_json::json!({"id": format!("{user}-{d}"), "day": day, "score": 60 + d % 40, "steps": 8000 + d, "class_5_min": "0".repeat(288)}),
+                )
+            })
+            .collect();
+        for (collection, docs) in [(heartrate, samples), (daily, days_docs)] {
+            for chunk in docs.chunks(page) {
+                batches.push(Batch {
+                    user: format!("user-{user}"),
+                    collection,
+                    docs: chunk.to_vec(),
+                    mark: Mark {
+                        last: chunk.last().and_then(|d| d.position.clone()),
+                        through: None,
+                    },
+                });
+            }
+        }
+    }
     let mut sink = sink_of(url, 4).await;
     let mut passes = Vec::new();
     let mut rows = 0;
     for _ in 0..2 {
-        let started = Instant::now();
+        let copies = batches.clone();
+        let (started, cpu) = (Instant::now(), cpu_time());
         rows = 0;
-        for user in 0..users {
-            let samples: Vec<Doc> = (0..days as i64 * 288)
-                .map(|i| {
-                    let at = (first + chrono::Duration::minutes(5 * i)).to_rfc3339();
-                    Doc::of(
-                        heartrate,
-                        &serde_json::json!({"bpm": 50 + (i * 7 + user as i64) % 60, "source": "awake", "timestamp": at}),
-                    )
-                })
-                .collect();
-            let days_docs: Vec<Doc> = (0..days as i64)
-                .map(|d| {
-                    let day = (first + chrono::Duration::days(d)).date_naive().to_string();
-                    Doc::of(
-                        daily,
-                        &serde_json::json!({"id": format!("{user}-{d}"), "day": day, "score": 60 + d % 40, "steps": 8000 + d, "class_5_min": "0".repeat(288)}),
-                    )
-                })
-                .collect();
-            for (collection, docs) in [(heartrate, samples), (daily, days_docs)] {
-                for chunk in docs.chunks(page) {
-                    let upserted = sink
-                        .upsert(Batch {
-                            user: format!("user-{user}"),
-                            collection,
-                            docs: chunk.to_vec(),
-                            mark: Mark {
-                                last: chunk.last().and_then(|d| d.position.clone()),
-                                through: None,
-                            },
-                        })
-                        .await
-                        .expect("upsert");
-                    rows += upserted.added + upserted.updated + upserted.unchanged;
-                }
-            }
+        for batch in copies {
+            let upserted = sink.upsert(batch).await.expect("upsert");
+            rows += upserted.added + upserted.updated + upserted.unchanged;
         }
-        passes.push(started.elapsed());
+        passes.push(Pass {
+            wall: started.elapsed(),
+            cpu: cpu_time().saturating_sub(cpu),
+        });
     }
-    (rows, passes[0], passes[1])
+    (rows, passes)
 }
 
 #[tokio::main]
@@ -305,7 +334,7 @@ async fn main() {
             || (size(format!("bench-{mode}.db")) + size(format!("bench-{mode}.db-wal"))) as f64 / 1_048_576.0;
         if mode == "sink" {
             let (db_peak, sampling) = sample_server(&url);
-            let (rows, first, again) = bench_sink(&url, users, days, pages.1).await;
+            let (rows, passes) = bench_sink(&url, users, days, pages.1).await;
             if let Some(task) = sampling {
                 task.abort();
             }
@@ -314,12 +343,17 @@ async fn main() {
             } else {
                 format!("server peak RSS {:.1} MiB", *db_peak.lock().expect("lock"))
             };
+            let [new, again] = [&passes[0], &passes[1]].map(|pass| {
+                format!(
+                    "{:.2} s ({:.0} rows/s; process CPU {:.2} s, {:.2} µs/row)",
+                    pass.wall.as_secs_f64(),
+                    rows as f64 / pass.wall.as_secs_f64(),
+                    pass.cpu.as_secs_f64(),
+                    pass.cpu.as_secs_f64() * 1e6 / rows as f64
+                )
+            });
             println!(
-                "{kind}: {rows} rows; new {:.2} s ({:.0} rows/s); again, unchanged {:.2} s ({:.0} rows/s); process peak RSS {:.1} MiB; database {db}",
-                first.as_secs_f64(),
-                rows as f64 / first.as_secs_f64(),
-                again.as_secs_f64(),
-                rows as f64 / again.as_secs_f64(),
+                "{kind}: {rows} rows; new {new}; again, unchanged {again}; process peak RSS {:.1} MiB; database {db}",
                 peak_rss_mib(),
             );
             continue;
