@@ -2,7 +2,7 @@
 //! `oura-sync` (features `sqlite`, `postgres`).
 //!
 //! What is the same on every database is written once, generic over the backend; a
-//! [`Dialect`] (implemented for [`sqlx::Sqlite`] and [`sqlx::Postgres`]) holds only what
+//! [`Dialect`] (implemented for `sqlx::Sqlite` and `sqlx::Postgres`, each behind its feature) holds only what
 //! differs: how a pool opens, the statement that starts a writing transaction, how many bind
 //! parameters a statement may take, how to ask whether a table exists.
 //!
@@ -34,7 +34,7 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(300);
 const STATEMENT_CACHE: usize = 512;
 
 /// A database backend: what differs between SQLite and PostgreSQL (sealed: implemented for
-/// [`sqlx::Sqlite`] and [`sqlx::Postgres`], each behind its feature).
+/// `sqlx::Sqlite` and `sqlx::Postgres`, each behind its feature).
 pub trait Dialect: Database + sealed::Sealed {
     /// The statement that opens a transaction that will write: SQLite takes the database's
     /// write lock at once (`BEGIN IMMEDIATE`), so two writers queue instead of one failing on

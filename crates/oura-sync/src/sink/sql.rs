@@ -227,7 +227,7 @@ impl Table {
 /// `oura_daily_sleep`) holding `user_id`, `doc_key` (the id, or the timestamp of a time series
 /// sample), `key_kind`, the day (`day`) or instant (`at`) when the collection has one, and the
 /// `document` (JSON text; `JSONB` in PostgreSQL); the export's state in `oura_sync_state`. See
-/// [`SqliteSink`](super::SqliteSink) and [`PostgresSink`](super::PostgresSink).
+/// `SqliteSink` and `PostgresSink` (features `sqlite` and `postgres`).
 ///
 /// Each batch is one transaction: its rows (inserted, replaced when changed, kept when equal;
 /// a few hundred per statement) and its mark commit together, so a run killed at any moment

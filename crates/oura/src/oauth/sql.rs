@@ -38,8 +38,8 @@ mod private {
     }
 }
 
-/// The users' token sets in a database (see [`SqliteTokenStore`](super::SqliteTokenStore) and
-/// [`PostgresTokenStore`](super::PostgresTokenStore)): one row per user in `oura_tokens`,
+/// The users' token sets in a database (see `SqliteTokenStore` and `PostgresTokenStore`,
+/// features `sqlite` and `postgres`): one row per user in `oura_tokens`,
 /// created and migrated by the store when it opens.
 pub struct DatabaseTokenStore<DB: Database> {
     pool: Pool<DB>,
