@@ -20,6 +20,10 @@ pub type SqliteSink = SqlSink<Sqlite>;
 /// Bind parameters per row: the key, its kind, the position, the document (`$1` is the user).
 const PER_ROW: usize = 4;
 
+// The largest statement stays well below SQLite's limit of bind parameters.
+const _: () =
+    assert!(2 + <Sqlite as SinkSql>::ROWS[0] * PER_ROW <= <Sqlite as oura::database::Dialect>::MAX_PARAMETERS);
+
 /// The parameter number of a row's `field` (0 key, 1 kind, 2 position, 3 document).
 fn param(row: usize, field: usize) -> usize {
     2 + row * PER_ROW + field
