@@ -5,6 +5,8 @@
 mod by_route;
 mod client;
 mod collections;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod database;
 mod error;
 pub mod models;
 pub mod oauth;

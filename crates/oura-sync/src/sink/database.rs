@@ -5,7 +5,10 @@ use crate::Collection;
 
 /// The sink of a database URL: `sqlite://PATH` (created if missing) or
 /// `postgres://USER@HOST:PORT/DB` (each behind its feature).
-#[derive(Debug)]
+///
+/// Clones share the connection pool: one sink serves several users' syncs at once (each
+/// batch is its own transaction).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum DatabaseSink {
     /// SQLite.

@@ -34,6 +34,8 @@ pub use self::file::{FileFormat, FileSink, FileSinkOptions, LOCK_FILE, OTHER_COL
 pub use self::database::DatabaseSink;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresSink;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use self::sql::SqlSink;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteSink;
 use crate::Collection;

@@ -12,7 +12,8 @@
 //! - [`TokenSet`] and [`TokenStore`] ([`MemoryStore`], [`FileStore`]: owner-only, atomic writes,
 //!   an advisory lock across processes). [`KeyedTokenStore`]: the tokens of many users, in
 //!   SQLite (`SqliteTokenStore`, feature `sqlite`) or PostgreSQL (`PostgresTokenStore`, feature
-//!   `postgres`), one [`UserTokenStore`] per user.
+//!   `postgres`), both a `DatabaseTokenStore` written once over the SQL layer of
+//!   `oura::database`, one [`UserTokenStore`] per user.
 //! - [`Authenticator`]: the [`TokenSource`](crate::TokenSource) of a [`Client`](crate::Client)
 //!   that refreshes by itself (before expiry and once on 401, one refresh for all concurrent
 //!   callers, each rotated refresh token saved before use). [`OAuthClient::client`] makes one.
@@ -51,6 +52,8 @@ pub use endpoints::{
 pub use flow::{AuthorizationRequest, OAuthClient, OAuthClientBuilder, OAuthConfig};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresTokenStore;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::DatabaseTokenStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteTokenStore;
 pub use store::{CommitTokens, FileStore, KeyedTokenStore, MemoryStore, TokenLock, TokenStore, UserTokenStore};
