@@ -32,9 +32,9 @@ pub struct WebhookSync {
 /// Whose token fetches an event's document.
 enum Users {
     /// The logged-in user's, for every event.
-    LoggedIn(Box<Session>),
+    LoggedIn(Session),
     /// The event's user's, from a keyed token store.
-    Store(StoreUsers),
+    Store(Box<StoreUsers>),
 }
 
 /// The clients of a token store's users, by Oura's user id, made as events name them.
@@ -111,12 +111,12 @@ impl WebhookSync {
                     client_id: args.client_id.clone(),
                     client_secret: args.client_secret.clone(),
                 };
-                Users::Store(StoreUsers {
+                Users::Store(Box::new(StoreUsers {
                     clients: StoreClients::open(global, &app, store).await?,
                     known: Mutex::new(Known::default()),
-                })
+                }))
             }
-            None => Users::LoggedIn(Box::new(session::open(global).await?)),
+            None => Users::LoggedIn(session::open(global).await?),
         };
         let sink = DatabaseSink::connect(url)
             .await
