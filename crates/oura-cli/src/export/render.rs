@@ -471,11 +471,13 @@ mod tests {
         assert!(user.bar.is_finished());
         assert_eq!(users.total.position(), 1);
         users.finish();
+        let at_end = user.bar.position();
         user.event(&Event::Fetched {
             collection: sleep,
             documents: 1,
             days: 1,
         });
-        assert_eq!(user.bar.position(), 4, "nothing moves after the end");
+        assert_eq!(user.bar.position(), at_end, "nothing moves after the end");
+        assert_eq!(user.bar.message(), "7 documents fetched, 7 new");
     }
 }
