@@ -596,3 +596,101 @@ async fn webhooks_serve_sync_fetches_each_event_with_its_users_token_from_the_st
     // The delete removed user 0's row only.
     assert_eq!(rows(&url, "oura_workout").await, [(ids[1].clone(), second)]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_every_user_with_what_came_stored_and_a_second_run_completes() {
+    let emulator = Emulator::builder()
+        .users(3)
+        .history_days(60)
+        .page_size(2)
+        .today(today())
+        .latency(std::time::Duration::from_millis(20))
+        .start()
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("oura.db").display());
+    let store = SqliteTokenStore::connect(&url).await.expect("store");
+    for user in 0..3 {
+        let token = emulator.mint_token(user).expect("token");
+        store
+            .save_user(&format!("user{user}"), &TokenSet::new(token))
+            .await
+            .expect("save");
+    }
+    store.pool().close().await;
+    let sync = || {
+        let mut cmd = oura(dir.path());
+        cmd.args([
+            "--base-url",
+            &emulator.base_url(),
+            "sync",
+            "--database",
+            &url,
+            "--all-users",
+        ])
+        .args([
+            "--today",
+            "2025-06-30",
+            "--collections",
+            "daily_sleep",
+            "--concurrency",
+            "2",
+        ])
+        .args(["--client-id", "emulator-client", "--client-secret", "emulator-secret"]);
+        cmd
+    };
+    let mut first = sync();
+    first.stderr(Stdio::piped());
+    let child = first.spawn().expect("spawn");
+    // Interrupted once rows are stored, before the users are done.
+    let stored = || async {
+        // The table appears when the command opens the database.
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open");
+        let count: Option<(i64,)> = sqlx::query_as("SELECT count(*) FROM oura_daily_sleep")
+            .fetch_one(&pool)
+            .await
+            .ok();
+        pool.close().await;
+        count.map_or(0, |(n,)| n)
+    };
+    let mut polls = 0;
+    while stored().await == 0 {
+        polls += 1;
+        assert!(polls < 3000, "no row was ever stored");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: what was fetched is stored"), "{stderr}");
+    let partial = rows(&url, "oura_daily_sleep").await;
+
+    let stderr = succeeded(&run(sync()).await);
+    let stored = rows(&url, "oura_daily_sleep").await;
+    let mut expected = Vec::new();
+    for user in 0..3 {
+        let id = emulator.personal_info(user).expect("user").id;
+        expected.extend(
+            emulator_sleep_ids(&emulator, user)
+                .await
+                .into_iter()
+                .map(|d| (id.clone(), d)),
+        );
+    }
+    expected.sort();
+    assert!(partial.len() < expected.len(), "the first run was cut short");
+    assert!(
+        partial.iter().all(|row| expected.contains(row)),
+        "nothing stored twice or wrong"
+    );
+    assert_eq!(stored, expected, "{stderr}");
+}
