@@ -6,7 +6,7 @@
 //! of `--concurrency` requests in flight holds across all users. At most `--concurrency` users
 //! are in progress at once (a user in progress holds its plan and unstored pages; a user done
 //! holds nothing), so a thousand users take the memory of a few. A user that fails (a revoked
-//! token) is reported with its id; the others go on, and the exit code says the sync is
+//! token) is reported with its key in the store; the others go on, and the exit code says the sync is
 //! incomplete.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -207,15 +207,15 @@ fn run_failure(err: oura_sync::Error) -> Failure {
 /// What a store user's failure says: a token that no longer works is the user's to renew (by
 /// authorizing the application again), not `oura login`'s.
 fn user_failure(err: &oura::Error) -> Failure {
-    match err {
-        oura::Error::Unauthorized { .. } | oura::Error::ReauthorizationRequired(_) | oura::Error::Auth(_) => {
-            Failure::new(
-                code::AUTH,
-                format!("the stored tokens no longer work ({err}): the user must authorize the application again"),
-            )
-        }
-        other => from_oura(other),
-    }
+    let cause = match err {
+        oura::Error::ReauthorizationRequired(reason) | oura::Error::Auth(reason) => reason.clone(),
+        oura::Error::Unauthorized { .. } => "Oura rejected the access token (401)".to_owned(),
+        other => return from_oura(other),
+    };
+    Failure::new(
+        code::AUTH,
+        format!("the stored tokens no longer work ({cause}): the user must authorize the application again"),
+    )
 }
 
 /// What one user's sync did.
@@ -442,7 +442,13 @@ mod tests {
     #[test]
     fn a_store_users_refused_token_is_theirs_to_renew_not_oura_logins() {
         let failure = user_failure(&oura::Error::ReauthorizationRequired("invalid_grant".into()));
-        assert_eq!(failure.code, code::AUTH);
+        assert_eq!(
+            failure,
+            Failure::new(
+                code::AUTH,
+                "the stored tokens no longer work (invalid_grant): the user must authorize the application again"
+            )
+        );
         assert!(failure.message.contains("authorize the application again"), "{failure}");
         assert!(!failure.message.contains("oura login"), "{failure}");
         let other = user_failure(&oura::Error::InvalidInput("bad".into()));
