@@ -104,25 +104,6 @@ async fn fresh_postgres(test: &str) -> Option<String> {
     Some(parsed.to_string())
 }
 
-async fn emulator_sleep_ids(emulator: &Emulator, user: usize) -> Vec<String> {
-    let client = oura::Client::builder()
-        .base_url(emulator.base_url())
-        .token(emulator.token(user))
-        .build()
-        .expect("client");
-    let range = oura::DateRange::new(emulator.first_day(), today()).expect("range");
-    let mut ids: Vec<String> = client
-        .daily_sleep()
-        .all(range)
-        .await
-        .expect("daily_sleep")
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    ids.sort();
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_fills_a_new_sqlite_database_and_a_second_run_adds_nothing() {
     let emulator = emulator(1).await;
@@ -146,7 +127,7 @@ async fn sync_fills_a_new_sqlite_database_and_a_second_run_adds_nothing() {
     let first = succeeded(&run(sync()).await);
     let user = emulator.personal_info(0).expect("user").id;
     let stored = rows(&url, "oura_daily_sleep").await;
-    let expected: Vec<(String, String)> = emulator_sleep_ids(&emulator, 0)
+    let expected: Vec<(String, String)> = emulator_ids(&emulator, 0, "daily_sleep")
         .await
         .into_iter()
         .map(|id| (user.clone(), id))
@@ -680,7 +661,7 @@ async fn ctrl_c_stops_every_user_with_what_came_stored_and_a_second_run_complete
     for user in 0..3 {
         let id = emulator.personal_info(user).expect("user").id;
         expected.extend(
-            emulator_sleep_ids(&emulator, user)
+            emulator_ids(&emulator, user, "daily_sleep")
                 .await
                 .into_iter()
                 .map(|d| (id.clone(), d)),
