@@ -92,7 +92,8 @@ fn main() {
             .env("OURA_CONFIG_DIR", dir.path())
             .env_remove("OURA_BASE_URL")
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            // A file, not a pipe: a line per user would fill a pipe nobody reads until the end.
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file"));
             let started = Instant::now();
             let mut child = cmd.spawn().expect("spawn oura");
             let pid = child.id();
@@ -107,12 +108,7 @@ fn main() {
                 std::thread::sleep(Duration::from_millis(5));
             };
             let wall = started.elapsed();
-            let stderr = child
-                .stderr
-                .take()
-                .map(std::io::read_to_string)
-                .and_then(Result::ok)
-                .unwrap_or_default();
+            let stderr = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
             assert!(status.success(), "sync failed: {stderr}");
             let requests = emulator.requests_seen();
             let refused = emulator.requests().iter().filter(|r| r.status == Some(429)).count();
