@@ -438,6 +438,16 @@ pub struct ServeArgs {
     /// delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
     #[arg(long, value_name = "URL")]
     pub sync: Option<String>,
+    /// With --sync: fetch each event's document with the token of the event's user, from this
+    /// token store (a database URL, as `oura sync --all-users` reads). An event of a user the
+    /// store does not hold is logged and skipped (answered 200, so Oura does not send it
+    /// again). Default: the logged-in user's token for every event.
+    #[arg(long, value_name = "URL", requires = "sync", hide_env_values = true)]
+    pub token_store: Option<String>,
+    /// The application's client id, to refresh the tokens of --token-store (default: the one
+    /// `oura login` saved).
+    #[arg(long, env = "OURA_CLIENT_ID")]
+    pub client_id: Option<String>,
     /// Stop after this many events (default: serve until Ctrl-C).
     #[arg(long)]
     pub count: Option<u64>,
@@ -506,9 +516,10 @@ pub struct SyncArgs {
     /// The last day to fetch (default: today, in local time).
     #[arg(long)]
     pub today: Option<NaiveDate>,
-    /// Requests in flight at once, per user.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    /// Requests in flight at once, across every user. With --all-users it is also the most
+    /// users synced at once, all spending one rate budget of the application.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 /// `oura mcp`.

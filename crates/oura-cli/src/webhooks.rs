@@ -276,7 +276,9 @@ async fn serve(global: &Global, args: &ServeArgs) -> Result<(), Failure> {
     }
     let receiver = Receiver::new(secret, Secret::new(args.verification_token.clone()));
     let database = match &args.sync {
-        Some(url) => Some(Arc::new(crate::webhook_sync::WebhookSync::open(global, url).await?)),
+        Some(url) => Some(Arc::new(
+            crate::webhook_sync::WebhookSync::open(global, args, url).await?,
+        )),
         None => None,
     };
     let received = Arc::new(AtomicU64::new(0));

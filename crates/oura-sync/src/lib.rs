@@ -64,6 +64,10 @@ pub struct Options {
     pub concurrency: usize,
     /// The user the documents belong to, as the sink files them (empty for a one-user sink).
     pub user: String,
+    /// A bound on requests in flight shared with other runs (several users synced at once from
+    /// one process): each fetch holds one of its permits while it runs, on top of
+    /// [`concurrency`](Self::concurrency). `None`: only `concurrency` bounds this run.
+    pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Options {
@@ -76,6 +80,7 @@ impl Options {
             now,
             concurrency: 8,
             user: String::new(),
+            in_flight: None,
         }
     }
 }
@@ -137,7 +142,10 @@ pub async fn run<S: Sink>(
     let mut rings = None;
     let mut default_since = options.today;
     if needs_default && let Some(ring) = oura::COLLECTIONS.iter().find(|c| c.range == RangeKind::Whole) {
-        let fetched = match fetch_all(client, &budget, ring).await {
+        let permit = permit(options.in_flight.as_ref()).await;
+        let fetched = fetch_all(client, &budget, ring).await;
+        drop(permit);
+        let fetched = match fetched {
             Err(
                 err @ (oura::Error::Unauthorized { .. }
                 | oura::Error::ReauthorizationRequired(_)
@@ -205,10 +213,15 @@ pub async fn run<S: Sink>(
         let interrupt = Arc::clone(&interrupt);
         let stopped = Arc::clone(&stopped);
         async move {
+            let in_flight = options.in_flight.clone();
             let work = futures::stream::iter(units.into_iter().map(move |unit| {
                 let context = Arc::clone(&context);
                 let tx = tx.clone();
-                tokio::spawn(async move { fetch::run_unit(&context, unit, &tx).await })
+                let in_flight = in_flight.clone();
+                tokio::spawn(async move {
+                    let _permit = permit(in_flight.as_ref()).await;
+                    fetch::run_unit(&context, unit, &tx).await;
+                })
             }))
             .buffer_unordered(options.concurrency.max(1))
             .for_each(|_| async {});
@@ -286,6 +299,12 @@ pub async fn run<S: Sink>(
         interrupted,
         finish,
     })
+}
+
+/// A permit of the shared bound on requests in flight, when there is one (a closed semaphore
+/// bounds nothing).
+async fn permit(in_flight: Option<&Arc<tokio::sync::Semaphore>>) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    Arc::clone(in_flight?).acquire_owned().await.ok()
 }
 
 /// Hands a message to its collection's committer; returns the collection's slot.

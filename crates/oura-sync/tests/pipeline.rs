@@ -285,3 +285,68 @@ async fn a_stop_ends_the_run_with_what_came_in_order_stored() {
     let fetched: u64 = report.collections.iter().map(|c| c.fetched).sum();
     assert!(stored as u64 <= fetched, "{stored} stored of {fetched} fetched");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_sharing_a_bound_on_requests_in_flight_never_exceed_it_together() {
+    const BOUND: usize = 2;
+    let emulator = Emulator::builder()
+        .users(2)
+        .history_days(30)
+        .page_size(3)
+        .today(today())
+        .latency(std::time::Duration::from_millis(3))
+        .start()
+        .await
+        .expect("emulator");
+    let since = "2025-06-01";
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(BOUND));
+    let table = Table::default();
+    let run = |user: usize| {
+        let mut sink = table.clone();
+        let mut options = options(since);
+        options.user = format!("user{user}");
+        options.collections = ["daily_sleep", "daily_activity", "heartrate"]
+            .iter()
+            .map(|r| oura_sync::find(r).expect("route"))
+            .collect();
+        // Each run alone would have 4 requests in flight.
+        options.concurrency = 4;
+        options.in_flight = Some(Arc::clone(&in_flight));
+        let client = client(&emulator, user);
+        async move {
+            oura_sync::run(&client, &mut sink, &options, Arc::new(Silent), std::future::pending())
+                .await
+                .expect("run")
+        }
+    };
+    // Requests the emulator holds unanswered, sampled while both runs go on.
+    let most = std::cell::Cell::new(0);
+    let sample = async {
+        loop {
+            let now = emulator.requests().iter().filter(|r| r.status.is_none()).count();
+            most.set(most.get().max(now));
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    };
+    let (first, second) = tokio::select! {
+        reports = async { tokio::join!(run(0), run(1)) } => reports,
+        () = sample => unreachable!("sampling never ends"),
+    };
+    assert!(most.get() <= BOUND, "{} requests in flight at once", most.get());
+    assert_eq!(in_flight.available_permits(), BOUND, "every permit given back");
+    for (user, report) in [(0, first), (1, second)] {
+        assert!(report.collections.iter().all(|c| c.failure.is_none()), "user {user}");
+        for route in ["daily_sleep", "daily_activity", "heartrate"] {
+            let want = expected(&emulator, user, route, since).await.len();
+            let got = table
+                .inner
+                .lock()
+                .expect("lock")
+                .rows
+                .keys()
+                .filter(|(u, c, _)| *u == format!("user{user}") && *c == route)
+                .count();
+            assert_eq!(got, want, "user {user} {route}");
+        }
+    }
+}

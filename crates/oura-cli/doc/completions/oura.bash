@@ -1177,7 +1177,7 @@ _oura() {
             return 0
             ;;
         oura__subcmd__webhooks__subcmd__serve)
-            opts="-v -q -h -V --listen --path --client-secret --verification-token --sync --count --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --listen --path --client-secret --verification-token --sync --token-store --client-id --count --emulator --sandbox --base-url --format --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1200,6 +1200,14 @@ _oura() {
                     return 0
                     ;;
                 --sync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -145,7 +145,7 @@ complete -c oura -n "__fish_oura_using_subcommand sync" -l client-secret -d 'The
 complete -c oura -n "__fish_oura_using_subcommand sync" -l collections -d 'Only these collections (comma-separated routes; default: every collection)' -r
 complete -c oura -n "__fish_oura_using_subcommand sync" -l since -d 'Fetch from this day (YYYY-MM-DD) instead of where the database stands' -r
 complete -c oura -n "__fish_oura_using_subcommand sync" -l today -d 'The last day to fetch (default: today, in local time)' -r
-complete -c oura -n "__fish_oura_using_subcommand sync" -l concurrency -d 'Requests in flight at once, per user' -r
+complete -c oura -n "__fish_oura_using_subcommand sync" -l concurrency -d 'Requests in flight at once, across every user. With --all-users it is also the most users synced at once, all spending one rate budget of the application' -r
 complete -c oura -n "__fish_oura_using_subcommand sync" -l base-url -d 'Another API root than Oura\'s own (a proxy, a separately started emulator)' -r
 complete -c oura -n "__fish_oura_using_subcommand sync" -l format -d 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files' -r -f -a "table\t'Aligned columns of the top-level values, for people'
 json\t'One JSON array (or object), pretty-printed'
@@ -276,6 +276,8 @@ complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subc
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l client-secret -d 'The application\'s client secret, which signs deliveries (default: the one `oura login` saved)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l verification-token -d 'The verification token given when subscribing' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l sync -d 'Keep a database current: fetch each event\'s document and upsert it (delete it on a delete event), `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`' -r
+complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l token-store -d 'With --sync: fetch each event\'s document with the token of the event\'s user, from this token store (a database URL, as `oura sync --all-users` reads). An event of a user the store does not hold is logged and skipped (answered 200, so Oura does not send it again). Default: the logged-in user\'s token for every event' -r
+complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l client-id -d 'The application\'s client id, to refresh the tokens of --token-store (default: the one `oura login` saved)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l count -d 'Stop after this many events (default: serve until Ctrl-C)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l base-url -d 'Another API root than Oura\'s own (a proxy, a separately started emulator)' -r
 complete -c oura -n "__fish_oura_using_subcommand webhooks; and __fish_seen_subcommand_from serve" -l format -d 'Output format: a table on a terminal and NDJSON when piped, by default. `export` writes ndjson (default) or csv files' -r -f -a "table\t'Aligned columns of the top-level values, for people'

@@ -2,7 +2,7 @@
 //! fetch within the rate limit, write to the file sink). This module turns the command line
 //! into the pipeline's options, renders its progress ([`render`]) and prints the summary.
 
-mod render;
+pub(crate) mod render;
 
 use std::path::Path;
 use std::sync::Arc;
