@@ -14,9 +14,9 @@ use std::time::Instant;
 
 use oura::Client;
 use oura::oauth::{Authenticator, KeyedTokenStore, UserTokenStore};
+use oura_sync::Report;
 use oura_sync::progress::Observer;
-use oura_sync::sink::{Batch, DatabaseSink, Mark, Sink, SinkError, Upserted};
-use oura_sync::{Collection, Report};
+use oura_sync::sink::{DatabaseSink, Upserted};
 use tokio::sync::Semaphore;
 
 use crate::cli::{AppArgs, Global, SyncArgs};
@@ -111,7 +111,8 @@ async fn all_users(
     if users.is_empty() {
         return Err(Failure::new(code::AUTH, "the token store holds no user"));
     }
-    let sink = SharedSink::connect(&args.database).await?;
+    // One pool; each worker writes through its own handle on it, concurrently.
+    let sink = connect(&args.database).await?;
     let concurrency = options.concurrency;
     options.in_flight = Some(Arc::new(Semaphore::new(concurrency)));
     let total = users.len();
@@ -162,7 +163,7 @@ async fn all_users(
 async fn sync_store_user(
     clients: &StoreClients,
     key: &str,
-    sink: &mut SharedSink,
+    sink: &mut DatabaseSink,
     options: &oura_sync::Options,
     progress: &Arc<render::User>,
     stop: &Stop,
@@ -308,32 +309,6 @@ async fn connect(url: &str) -> Result<DatabaseSink, Failure> {
     DatabaseSink::connect(url)
         .await
         .map_err(|err| Failure::new(code::LOCAL_IO, format!("cannot open the database: {err}")))
-}
-
-/// One database sink for the users synced at once: a handle per user, taking the sink in turn
-/// for each call. The fetches of the users run concurrently; their writes are short
-/// transactions one after another (the rate budget, not the database, bounds a sync).
-#[derive(Clone)]
-struct SharedSink(Arc<tokio::sync::Mutex<DatabaseSink>>);
-
-impl SharedSink {
-    async fn connect(url: &str) -> Result<Self, Failure> {
-        Ok(SharedSink(Arc::new(tokio::sync::Mutex::new(connect(url).await?))))
-    }
-}
-
-impl Sink for SharedSink {
-    async fn resume(&mut self, user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
-        self.0.lock().await.resume(user, collection).await
-    }
-
-    async fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
-        self.0.lock().await.upsert(batch).await
-    }
-
-    async fn finish(&mut self) -> Result<(), SinkError> {
-        self.0.lock().await.finish().await
-    }
 }
 
 /// The clients of the users of a keyed token store: each refreshes its own user's tokens (and
