@@ -7,7 +7,8 @@
 //! the process default, so an application that installs another provider (or builds its own
 //! reqwest clients with reqwest's defaults) is not affected.
 //!
-//! The platform's certificates are read once per process. On a system without any (a bare
+//! The platform's certificates are read once per process, at the first `https://` handshake
+//! (a client of `http://` only, such as one of an emulator, never reads them). On a system without any (a bare
 //! container), clients still build and plain `http://` works (an emulator, a proxy); every
 //! `https://` request then fails certificate verification with a TLS error.
 
@@ -31,7 +32,7 @@ pub fn client_config() -> ClientConfig {
         .expect("ring's provider supports TLS 1.2 and 1.3");
     let mut config = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier())
+        .with_custom_certificate_verifier(Arc::new(Platform))
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     config
@@ -42,9 +43,54 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder().tls_backend_preconfigured(client_config())
 }
 
+/// The platform's verifier, made at the first handshake that needs it: every call goes to
+/// [`verifier`].
+#[derive(Debug)]
+struct Platform;
+
+impl ServerCertVerifier for Platform {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        verifier().verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        verifier().verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        verifier().verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        verifier().supported_verify_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        verifier().requires_raw_public_keys()
+    }
+}
+
+static VERIFIER: OnceLock<Arc<dyn ServerCertVerifier>> = OnceLock::new();
+
 /// The platform's verifier, made once; without any root certificate, one that trusts nothing.
 fn verifier() -> Arc<dyn ServerCertVerifier> {
-    static VERIFIER: OnceLock<Arc<dyn ServerCertVerifier>> = OnceLock::new();
     Arc::clone(VERIFIER.get_or_init(|| {
         let provider = crypto_provider();
         match rustls_platform_verifier::Verifier::new(Arc::clone(&provider)) {
@@ -114,6 +160,10 @@ mod tests {
             "TLS 1.3 suites"
         );
         assert!(client_builder().build().is_ok());
+        assert!(
+            VERIFIER.get().is_none(),
+            "no certificate is read before an https handshake"
+        );
     }
 
     #[test]
