@@ -13,6 +13,14 @@
 //! OURA_BENCH_USERS=100,1000 OURA_BENCH_RUNS=3 OURA_BENCH_COLLECTIONS=daily_sleep cargo bench -p oura-ring-cli --bench sync_users
 //! ```
 //!
+//! Issue 14's benchmark (every collection, a year per user, Oura's page sizes), into SQLite and
+//! into a PostgreSQL database:
+//!
+//! ```text
+//! OURA_BENCH_COLLECTIONS=all OURA_BENCH_DAYS=365 OURA_BENCH_PAGES=realistic OURA_BENCH_USERS=100 \
+//!   [OURA_BENCH_POSTGRES=postgres://USER@/DB?host=/socket/dir] cargo bench -p oura-ring-cli --bench sync_users
+//! ```
+//!
 //! Not a pass/fail test: it reports numbers.
 
 use std::process::{Command, Stdio};
@@ -42,10 +50,26 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let collections = std::env::var("OURA_BENCH_COLLECTIONS").unwrap_or_else(|_| "daily_sleep".to_owned());
+    // `all`: every collection (the command's default).
+    let collections = (collections != "all").then_some(collections);
+    let days: u32 = std::env::var("OURA_BENCH_DAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    // The emulator's page sizes (documents, time series samples): its default, or Oura's own.
+    let pages = match std::env::var("OURA_BENCH_PAGES").as_deref() {
+        Ok("realistic") => (2500, 10_000),
+        _ => (50, 1000),
+    };
+    let postgres = std::env::var("OURA_BENCH_POSTGRES").ok().filter(|url| !url.is_empty());
     let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").expect("date");
     println!(
-        "oura sync --all-users of {collections}, 30 days per user, latency 25 ms, rate limit {LIMIT}/{} s, concurrency {CONCURRENCY}",
-        WINDOW.as_secs()
+        "oura sync --all-users of {}, {days} days per user, pages {}/{}, latency 25 ms, rate limit {LIMIT}/{} s, concurrency {CONCURRENCY}, into {}",
+        collections.as_deref().unwrap_or("every collection"),
+        pages.0,
+        pages.1,
+        WINDOW.as_secs(),
+        if postgres.is_some() { "PostgreSQL" } else { "SQLite" }
     );
     println!(
         "{:>6} {:>8} {:>8} {:>8} {:>6} {:>8} {:>9} {:>8}",
@@ -54,19 +78,25 @@ fn main() {
     for &users in &counts {
         for _ in 0..runs {
             let dir = tempfile::tempdir().expect("tempdir");
-            let url = format!("sqlite://{}", dir.path().join("oura.db").display());
+            let store_url = format!("sqlite://{}", dir.path().join("oura.db").display());
+            let url = postgres.clone().unwrap_or_else(|| store_url.clone());
+            if postgres.is_some() {
+                runtime.block_on(drop_sync_tables(&url));
+            }
             // A fresh emulator per run: its rate-limit windows start empty.
             let emulator = runtime.block_on(async {
                 let emulator = Emulator::builder()
                     .users(users)
-                    .history_days(30)
+                    .history_days(days)
+                    .page_size(pages.0)
+                    .time_series_page_size(pages.1)
                     .today(today)
                     .latency(LATENCY)
                     .request_log_capacity(100_000)
                     .start()
                     .await
                     .expect("emulator");
-                let store = SqliteTokenStore::connect(&url).await.expect("store");
+                let store = SqliteTokenStore::connect(&store_url).await.expect("store");
                 for user in 0..users {
                     let token = emulator.mint_token(user).expect("token");
                     store
@@ -85,8 +115,11 @@ fn main() {
                 "--database",
                 &url,
                 "--all-users",
+                "--token-store",
+                &store_url,
             ])
-            .args(["--today", TODAY, "--collections", &collections])
+            .args(["--today", TODAY])
+            .args(collections.iter().flat_map(|c| ["--collections", c.as_str()]))
             .args(["--concurrency", &CONCURRENCY.to_string()])
             .args(["--client-id", "emulator-client", "--client-secret", "emulator-secret"])
             .env("OURA_CONFIG_DIR", dir.path())
@@ -120,8 +153,13 @@ fn main() {
                 0.0
             };
             let bound = by_latency.max(by_limit);
-            let db = std::fs::metadata(dir.path().join("oura.db")).map_or(0, |m| m.len())
-                + std::fs::metadata(dir.path().join("oura.db-wal")).map_or(0, |m| m.len());
+            let db = match &postgres {
+                Some(url) => runtime.block_on(postgres_size(url)),
+                None => {
+                    std::fs::metadata(dir.path().join("oura.db")).map_or(0, |m| m.len())
+                        + std::fs::metadata(dir.path().join("oura.db-wal")).map_or(0, |m| m.len())
+                }
+            };
             println!(
                 "{:>6} {:>8.2} {:>8} {:>8.2} {:>6.2} {:>8.1} {:>9.1} {:>8.1}",
                 users,
@@ -146,4 +184,25 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
+}
+
+/// Empties the PostgreSQL database of a previous run (a database of its own for the bench):
+/// its schema is made anew.
+async fn drop_sync_tables(url: &str) {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(url).await.expect("postgres");
+    for statement in ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"] {
+        sqlx::query(statement).execute(&mut conn).await.expect(statement);
+    }
+}
+
+/// The size of the PostgreSQL database, in bytes.
+async fn postgres_size(url: &str) -> u64 {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(url).await.expect("postgres");
+    let (size,): (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())")
+        .fetch_one(&mut conn)
+        .await
+        .expect("size");
+    u64::try_from(size).unwrap_or_default()
 }
