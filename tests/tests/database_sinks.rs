@@ -291,6 +291,44 @@ async fn a_postgres_sync_killed_mid_way_resumes_to_the_rows_of_a_clean_sync() {
     killed_then_resumed(&interrupted, &clean).await;
 }
 
+/// Two syncs of one user into one database at the same time (two processes, each upserting in
+/// its own transactions) hold exactly the rows and state of one sync: none lost, none twice.
+async fn two_at_once(shared: &str, clean: &str) {
+    let emulator = emulator().await;
+    let (first, second) = (probe(shared, &emulator).await, probe(shared, &emulator).await);
+    let (first, second) = tokio::join!(first.wait_with_output(), second.wait_with_output());
+    for output in [first.expect("first"), second.expect("second")] {
+        assert!(
+            output.status.success(),
+            "a sync failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    complete(clean, &emulator).await;
+    let (both, once) = (dump(shared).await, dump(clean).await);
+    assert!(once.len() > 1000, "a real amount of data: {}", once.len());
+    assert_eq!(both.len(), once.len());
+    for (a, b) in both.iter().zip(&once) {
+        assert_eq!(a, b);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sqlite_syncs_at_once_hold_the_rows_of_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    two_at_once(&sqlite_url(&dir, "shared.db"), &sqlite_url(&dir, "clean.db")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_postgres_syncs_at_once_hold_the_rows_of_one() {
+    let Some(server) = oura_tests::postgres_url("two_postgres_syncs_at_once_hold_the_rows_of_one") else {
+        return;
+    };
+    let shared = oura_tests::fresh_postgres_database(&server, "oura_shared").await;
+    let clean = oura_tests::fresh_postgres_database(&server, "oura_once").await;
+    two_at_once(&shared, &clean).await;
+}
+
 #[tokio::test]
 async fn the_sync_schema_migrates_a_database_that_holds_only_tokens() {
     let dir = tempfile::tempdir().expect("tempdir");
