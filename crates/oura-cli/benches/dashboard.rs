@@ -9,6 +9,8 @@
 //!
 //! Not a pass/fail test: it reports numbers.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -67,17 +69,7 @@ fn main() {
             .spawn()
             .expect("spawn oura");
         let started = Instant::now();
-        let pid = child.id();
-        let mut peak_kib = 0;
-        let status = loop {
-            if let Some(kib) = vm_hwm_kib(pid) {
-                peak_kib = peak_kib.max(kib);
-            }
-            if let Some(status) = child.try_wait().expect("wait") {
-                break status;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        };
+        let (status, peak_kib) = common::wait_with_peak(&mut child, Duration::from_millis(1));
         let wall = started.elapsed();
         assert!(status.success(), "the dashboard failed");
         walls.push(wall);
@@ -94,14 +86,4 @@ fn main() {
         walls[walls.len() / 2].as_secs_f64() * 1000.0,
         size as f64 / 1e6
     );
-}
-
-/// The peak resident set of a process so far (Linux), in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
 }

@@ -23,6 +23,8 @@
 //!
 //! Not a pass/fail test: it reports numbers.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -113,17 +115,7 @@ fn main() {
                 let cpu_before = children_cpu();
                 let started = Instant::now();
                 let mut child = cmd.spawn().expect("spawn oura");
-                let pid = child.id();
-                let mut peak_kib = 0;
-                let status = loop {
-                    if let Some(kib) = vm_hwm_kib(pid) {
-                        peak_kib = peak_kib.max(kib);
-                    }
-                    if let Some(status) = child.try_wait().expect("wait") {
-                        break status;
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                };
+                let (status, peak_kib) = common::wait_with_peak(&mut child, Duration::from_millis(2));
                 let wall = started.elapsed();
                 let cpu = children_cpu().saturating_sub(cpu_before);
                 let stderr = child
@@ -201,16 +193,6 @@ fn children_cpu() -> Duration {
         .sum();
     // The kernel's USER_HZ is 100 on every Linux this runs on.
     Duration::from_millis(ticks * 10)
-}
-
-/// The peak resident set of a process so far (Linux), in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
 }
 
 /// Decodes every exported document into its typed model, timed; returns the documents and the

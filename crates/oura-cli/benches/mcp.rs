@@ -12,6 +12,8 @@
 //!
 //! Not a pass/fail test: it reports numbers.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
@@ -105,7 +107,7 @@ fn main() {
             let (peak, done) = (Arc::clone(&peak), Arc::clone(&done));
             std::thread::spawn(move || {
                 while !done.load(Ordering::Relaxed) {
-                    if let Some(kib) = vm_hwm_kib(pid) {
+                    if let Some(kib) = common::vm_hwm_kib(pid) {
                         peak.fetch_max(kib, Ordering::Relaxed);
                     }
                     std::thread::sleep(Duration::from_millis(5));
@@ -135,7 +137,7 @@ fn main() {
         let text = result["content"][0]["text"].as_str().expect("text");
         let summary: Value = serde_json::from_str(text).expect("json");
         let requests = emulator.requests().len() - before;
-        if let Some(kib) = vm_hwm_kib(pid) {
+        if let Some(kib) = common::vm_hwm_kib(pid) {
             peak.fetch_max(kib, Ordering::Relaxed);
         }
         done.store(true, Ordering::Relaxed);
@@ -152,14 +154,4 @@ fn main() {
             peak.load(Ordering::Relaxed) as f64 / 1024.0,
         );
     }
-}
-
-/// The peak resident set of a process so far (Linux), in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
 }

@@ -23,6 +23,8 @@
 //!
 //! Not a pass/fail test: it reports numbers.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -129,17 +131,7 @@ fn main() {
             .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file"));
             let started = Instant::now();
             let mut child = cmd.spawn().expect("spawn oura");
-            let pid = child.id();
-            let mut peak_kib = 0;
-            let status = loop {
-                if let Some(kib) = vm_hwm_kib(pid) {
-                    peak_kib = peak_kib.max(kib);
-                }
-                if let Some(status) = child.try_wait().expect("wait") {
-                    break status;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            };
+            let (status, peak_kib) = common::wait_with_peak(&mut child, Duration::from_millis(5));
             let wall = started.elapsed();
             let stderr = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
             assert!(status.success(), "sync failed: {stderr}");
@@ -174,16 +166,6 @@ fn main() {
             drop(emulator);
         }
     }
-}
-
-/// The peak resident set of a process so far (Linux), in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
 }
 
 /// Empties the PostgreSQL database of a previous run (a database of its own for the bench):
