@@ -132,6 +132,15 @@ impl Store {
         }
     }
 
+    /// The migration versions `query` selects from `_sqlx_migrations`.
+    async fn versions(&self, query: &'static str) -> Vec<i64> {
+        match self {
+            Store::Sqlite(store) => sqlx::query_scalar(query).fetch_all(store.pool()).await,
+            Store::Postgres(store) => sqlx::query_scalar(query).fetch_all(store.pool()).await,
+        }
+        .expect("versions")
+    }
+
     async fn expiring_before(&self, at: DateTime<Utc>) -> Vec<String> {
         match self {
             Store::Sqlite(store) => store.expiring_before(at).await,
@@ -141,10 +150,17 @@ impl Store {
     }
 }
 
-/// Opens the version-1 database at `url` with this version: tokens, rows and the mark are all
-/// there, both schemas are at version 2, and what version 2 adds works.
-async fn upgrade(url: &str, store: Store, versions: Vec<i64>) {
-    assert_eq!(versions, [1, 2], "the token store migrated to version 2");
+/// Opens the version-1 database at `url` with this version (`store` is its token store, just
+/// opened): tokens, rows and the mark are all there, both schemas are at version 2, and what
+/// version 2 adds works.
+async fn upgrade(url: &str, store: &Store) {
+    assert_eq!(
+        store
+            .versions("SELECT version FROM _sqlx_migrations WHERE version < 1000 ORDER BY version")
+            .await,
+        [1, 2],
+        "the token store migrated to version 2"
+    );
     assert_eq!(store.keyed().load_user("alice").await.expect("load"), Some(tokens()));
     // Version 2: the users whose token expires before an instant, by the expiry index.
     let after = Utc.with_ymd_and_hms(2025, 7, 1, 0, 0, 0).single().expect("instant");
@@ -207,6 +223,13 @@ async fn upgrade(url: &str, store: Store, versions: Vec<i64>) {
         sink.resume("alice", sleep).await.expect("resume").and_then(|m| m.last),
         Some("2025-06-04".into())
     );
+    assert_eq!(
+        store
+            .versions("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .await,
+        [1, 2, 1001, 1002],
+        "both schemas at version 2"
+    );
 }
 
 /// Stored documents as values (PostgreSQL's JSONB gives them back reordered and spaced).
@@ -227,16 +250,7 @@ async fn a_sqlite_database_of_version_1_migrates_keeping_tokens_rows_and_marks()
     let store = SqliteTokenStore::connect(&url)
         .await
         .expect("the store opens version 1");
-    let versions = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version < 1000 ORDER BY version")
-        .fetch_all(store.pool())
-        .await
-        .expect("versions");
-    upgrade(&url, Store::Sqlite(store.clone()), versions).await;
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(store.pool())
-        .await
-        .expect("versions");
-    assert_eq!(versions, [1, 2, 1001, 1002]);
+    upgrade(&url, &Store::Sqlite(store.clone())).await;
     let synced: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT collection, synced_at FROM oura_sync_state ORDER BY collection")
             .fetch_all(store.pool())
@@ -266,16 +280,7 @@ async fn a_postgres_database_of_version_1_migrates_keeping_tokens_rows_and_marks
     let store = PostgresTokenStore::connect(&url)
         .await
         .expect("the store opens version 1");
-    let versions = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version < 1000 ORDER BY version")
-        .fetch_all(store.pool())
-        .await
-        .expect("versions");
-    upgrade(&url, Store::Postgres(store.clone()), versions).await;
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(store.pool())
-        .await
-        .expect("versions");
-    assert_eq!(versions, [1, 2, 1001, 1002]);
+    upgrade(&url, &Store::Postgres(store.clone())).await;
     let recorded: Vec<bool> = sqlx::query_scalar("SELECT synced_at IS NOT NULL FROM oura_sync_state")
         .fetch_all(store.pool())
         .await
