@@ -266,7 +266,7 @@ async fn bench_sink(url: &str, users: usize, days: u32, page: usize) -> (u64, Ve
                     collection,
                     docs: chunk.to_vec(),
                     mark: Mark {
-                        last: chunk.last().and_then(|d| d.position.clone()),
+                        last: chunk.last().and_then(|d| d.position().map(str::to_owned)),
                         through: None,
                     },
                 });

@@ -192,8 +192,8 @@ pub(crate) async fn run_unit(
         let reached = page
             .data
             .last()
-            .and_then(|doc| oura::head_of(unit.collection, doc).position)
-            .and_then(|position| crate::position::day_of(&position))
+            .and_then(RawDocument::position_text)
+            .and_then(crate::position::day_of)
             .map_or(0, |day| {
                 u64::try_from(day.signed_duration_since(unit.from_day).num_days().saturating_add(1)).unwrap_or(0)
             })
@@ -208,11 +208,7 @@ pub(crate) async fn run_unit(
         // A unit is one window: a page without a next token is its last.
         let last_page = page.next_token.is_none();
         let hand_over = async {
-            let docs = page
-                .data
-                .into_iter()
-                .map(|doc| crate::sink::Doc::from_raw(unit.collection, doc))
-                .collect();
+            let docs = page.data.into_iter().map(crate::sink::Doc::from_raw).collect();
             let _ = tx.send(Message::Docs {
                 slot,
                 unit: unit.index,

@@ -158,7 +158,7 @@ pub async fn run<S: Sink>(
             .ok()
             .map(|docs| {
                 docs.iter()
-                    .filter_map(|doc| serde_json::from_str(doc.get()).ok())
+                    .filter_map(|doc| doc.decode().ok())
                     .collect::<Vec<serde_json::Value>>()
             })
             .and_then(|rings| plan::earliest_setup(&rings))
@@ -187,7 +187,7 @@ pub async fn run<S: Sink>(
     if let Some((ring, Ok(docs))) = &rings
         && let Some(slot) = collections.iter().position(|c| c == ring)
     {
-        let docs: Vec<_> = docs.iter().map(|doc| sink::Doc::from_raw(ring, doc.clone())).collect();
+        let docs: Vec<_> = docs.iter().cloned().map(sink::Doc::from_raw).collect();
         observer.event(&Event::Fetched {
             collection: ring,
             documents: docs.len() as u64,

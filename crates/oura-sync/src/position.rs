@@ -5,13 +5,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 /// A position as an instant, for comparisons.
 pub(crate) fn instant(text: &str) -> Option<DateTime<FixedOffset>> {
-    DateTime::parse_from_rfc3339(text).ok().or_else(|| {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .ok()?
-            .and_hms_opt(0, 0, 0)?
-            .and_local_timezone(FixedOffset::east_opt(0)?)
-            .single()
-    })
+    match oura::Position::parse(text)? {
+        oura::Position::Time(at) => Some(at),
+        oura::Position::Day(day) => Some(day.and_time(chrono::NaiveTime::MIN).and_utc().fixed_offset()),
+    }
 }
 
 /// The later of two positions; text that does not parse loses.

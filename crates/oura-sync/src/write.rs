@@ -22,9 +22,11 @@ pub(crate) struct Committer {
     pub collection: &'static Collection,
     units: usize,
     head: usize,
-    pending: BTreeMap<usize, Vec<Doc>>,
+    pending: BTreeMap<usize, Vec<Vec<Doc>>>,
     done: BTreeSet<usize>,
-    buffer: Vec<Doc>,
+    /// The documents to write next, as the pages brought them (joined once, when written).
+    buffer: Vec<Vec<Doc>>,
+    buffered: usize,
     failed_at: Option<usize>,
     pub failure: Option<crate::Error>,
     pub upserted: Upserted,
@@ -51,6 +53,7 @@ impl Committer {
             pending: BTreeMap::new(),
             done: BTreeSet::new(),
             buffer: Vec::new(),
+            buffered: 0,
             failed_at: None,
             failure: None,
             upserted: Upserted::default(),
@@ -76,9 +79,10 @@ impl Committer {
         }
         self.fetched += docs.len() as u64;
         if unit == self.head {
-            self.buffer.extend(docs);
+            self.buffered += docs.len();
+            self.buffer.push(docs);
         } else {
-            self.pending.entry(unit).or_default().extend(docs);
+            self.pending.entry(unit).or_default().push(docs);
         }
     }
 
@@ -91,8 +95,9 @@ impl Committer {
                 self.done.insert(unit);
                 while self.done.remove(&self.head) {
                     self.head += 1;
-                    if let Some(docs) = self.pending.remove(&self.head) {
-                        self.buffer.extend(docs);
+                    if let Some(pages) = self.pending.remove(&self.head) {
+                        self.buffered += pages.iter().map(Vec::len).sum::<usize>();
+                        self.buffer.extend(pages);
                     }
                 }
             }
@@ -107,7 +112,7 @@ impl Committer {
 
     pub fn wants_flush(&self) -> bool {
         (self.complete() && !self.finalized)
-            || (!self.buffer.is_empty() && (self.buffer.len() >= FLUSH_DOCS || self.failed_at == Some(self.head)))
+            || (self.buffered > 0 && (self.buffered >= FLUSH_DOCS || self.failed_at == Some(self.head)))
     }
 
     /// The batch to write now, if any: the buffer, and once every unit is done the end of the
@@ -120,17 +125,14 @@ impl Committer {
                 self.mark.through.clone_from(&self.through_target);
             }
         }
-        if self.buffer.is_empty() && !finalizing {
+        if self.buffered == 0 && !finalizing {
             return None;
         }
         if !finalizing && !at_end && !self.wants_flush_buffer() {
             return None;
         }
-        let docs = std::mem::take(&mut self.buffer);
-        self.mark.last = latest(
-            self.mark.last.take(),
-            docs.iter().filter_map(|doc| doc.position.as_deref()),
-        );
+        let docs = self.take_buffer();
+        self.mark.last = latest(self.mark.last.take(), docs.iter().filter_map(Doc::position));
         Some(Batch {
             user: user.to_owned(),
             collection: self.collection,
@@ -140,7 +142,22 @@ impl Committer {
     }
 
     fn wants_flush_buffer(&self) -> bool {
-        !self.buffer.is_empty() && (self.buffer.len() >= FLUSH_DOCS || self.failed_at == Some(self.head))
+        self.buffered > 0 && (self.buffered >= FLUSH_DOCS || self.failed_at == Some(self.head))
+    }
+
+    /// The buffered documents in one vector: moved once into a vector of their number (the
+    /// pages' own when there is one).
+    fn take_buffer(&mut self) -> Vec<Doc> {
+        let mut pages = std::mem::take(&mut self.buffer);
+        let count = std::mem::take(&mut self.buffered);
+        if pages.len() == 1 {
+            return pages.pop().unwrap_or_default();
+        }
+        let mut docs = Vec::with_capacity(count);
+        for page in pages {
+            docs.extend(page);
+        }
+        docs
     }
 
     /// Records what the sink did with a batch (or why it could not).
@@ -156,6 +173,7 @@ impl Committer {
                 self.failure.get_or_insert(crate::Error::Sink(err));
                 self.pending.clear();
                 self.buffer.clear();
+                self.buffered = 0;
                 None
             }
         }
@@ -174,11 +192,11 @@ mod tests {
     use crate::sink::Key;
 
     fn doc(day: &str) -> Doc {
-        Doc {
-            key: Key::Id(day.to_owned()),
-            position: Some(day.to_owned()),
-            json: format!("{{\"id\":\"{day}\",\"day\":\"{day}\"}}"),
-        }
+        Doc::new(
+            Key::Id(day.to_owned()),
+            Some(day.to_owned()),
+            format!("{{\"id\":\"{day}\",\"day\":\"{day}\"}}"),
+        )
     }
 
     fn sleep() -> &'static Collection {
@@ -200,7 +218,7 @@ mod tests {
         let days: Vec<_> = batch
             .docs
             .iter()
-            .map(|d| d.position.clone().unwrap_or_default())
+            .map(|d| d.position().unwrap_or_default().to_owned())
             .collect();
         assert_eq!(days, ["2025-06-01", "2025-06-02", "2025-06-03"]);
         assert_eq!(

@@ -84,10 +84,10 @@ impl Sink for Table {
         inner.upserts += 1;
         let mut done = Upserted::default();
         for doc in batch.docs {
-            let key = (batch.user.clone(), batch.collection.route, doc.key);
-            match inner.rows.insert(key, doc.json.clone()) {
+            let key = (batch.user.clone(), batch.collection.route, doc.key.clone());
+            match inner.rows.insert(key, doc.json().to_owned()) {
                 None => done.added += 1,
-                Some(old) if old == doc.json => done.unchanged += 1,
+                Some(old) if old == doc.json() => done.unchanged += 1,
                 Some(_) => done.updated += 1,
             }
         }

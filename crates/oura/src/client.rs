@@ -636,8 +636,10 @@ async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Bytes>
     if response.content_length().is_some_and(|length| length > limit) {
         return Err(too_large());
     }
-    let capacity = response.content_length().unwrap_or(0).min(limit).min(1 << 20);
-    let mut body = bytes::BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    // The announced length (within the limit) is reserved at once: the body is copied once,
+    // never moved by growing. Memory a body does not fill is never touched.
+    let capacity = response.content_length().unwrap_or(0).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     while let Some(chunk) = response
         .chunk()
         .await
@@ -648,7 +650,8 @@ async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Bytes>
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body.freeze())
+    // A vector's bytes: a reader that wants them back as a vector gets them without a copy.
+    Ok(Bytes::from(body))
 }
 
 #[cfg(test)]

@@ -280,6 +280,7 @@ impl<T: Document> Documents<T> {
             self.route(),
             windows,
             Vec::new(),
+            paginate::decode_json(),
             locate,
         )
         .boxed()
@@ -388,20 +389,22 @@ impl<T: Document> Fields<T> {
             T::COLLECTION,
             windows,
             &self.fields,
-            json_position,
+            paginate::decode_json(),
+            json_locate(T::COLLECTION),
         )
     }
 }
 
 /// The raw JSON pages of any collection over `windows`, with only `fields` when there are some:
-/// each document as `T` (a [`serde_json::Value`], or its undecoded text), placed in time by
-/// `locate` (given the collection's position field) to keep only the windows' documents.
-pub(crate) fn raw_pages<T: DeserializeOwned + Send + 'static>(
+/// each document as `decode` reads it (a [`serde_json::Value`], or its undecoded text), placed
+/// in time by `locate` to keep only the windows' documents.
+pub(crate) fn raw_pages<T: Send + 'static>(
     client: &Client,
     collection: &'static Collection,
     windows: Vec<Window>,
     fields: &[String],
-    locate: fn(&T, Option<&str>) -> Option<Position>,
+    decode: paginate::Decode<T>,
+    locate: Locate<T>,
 ) -> BoxStream<'static, Result<Page<T>>> {
     let checked = (|| {
         if let Some(bad) = fields.iter().find(|f| f.is_empty() || f.contains(',')) {
@@ -420,13 +423,13 @@ pub(crate) fn raw_pages<T: DeserializeOwned + Send + 'static>(
     } else {
         vec![("fields", fields.join(","))]
     };
-    let locate: Locate<T> = Arc::new(move |doc: &T| locate(doc, collection.position));
     paginate::pages(
         client.clone(),
         format!("{}/{}", client.collection_prefix(), collection.route),
         collection.route,
         windows,
         extra,
+        decode,
         locate,
     )
     .boxed()
@@ -447,20 +450,14 @@ pub(crate) fn check_params(collection: &Collection, client: &Client, params: &[P
     }
 }
 
-/// The position of a raw document, when it carries the position field.
+/// The position of a JSON document, when it carries the position field.
 pub(crate) fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Option<Position> {
-    position_text(doc.get(field?)?.as_str()?)
+    Position::parse(doc.get(field?)?.as_str()?)
 }
 
-/// A position as Oura writes it: a day (`2024-01-31`) or an RFC 3339 instant.
-pub(crate) fn position_text(text: &str) -> Option<Position> {
-    // An instant has its date and time apart at the eleventh character: not a day, not tried.
-    if !matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' '))
-        && let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-    {
-        return Some(Position::Day(day));
-    }
-    chrono::DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
+/// Places JSON documents of `collection` in time.
+pub(crate) fn json_locate(collection: &'static Collection) -> Locate<serde_json::Value> {
+    Arc::new(move |doc: &serde_json::Value| json_position(doc, collection.position))
 }
 
 /// Keeps the stream type nameable in signatures.

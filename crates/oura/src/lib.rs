@@ -13,13 +13,13 @@ pub mod oauth;
 mod paginate;
 mod range;
 mod ratelimit;
+mod raw;
 mod retry;
 mod secret;
 pub mod webhooks;
 
 pub use by_route::{
-    AnyRange, Head, RawDocument, collection, head_of, list_by_route, pages_by_route, pages_with_fields, position_of,
-    raw_pages_by_route,
+    AnyRange, collection, list_by_route, pages_by_route, pages_with_fields, position_of, raw_pages_by_route,
 };
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_USER_AGENT,
@@ -35,6 +35,7 @@ pub use oura_api_sys::catalog::{Field, FieldType, Key, Param};
 pub use paginate::Page;
 pub use range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery, parse_date};
 pub use ratelimit::{DEFAULT_MAX_WAIT, Permit, RateLimiter, RateLimiterStats};
+pub use raw::RawDocument;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

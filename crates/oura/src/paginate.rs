@@ -7,7 +7,7 @@ use futures::{Stream, TryStreamExt, stream};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{ApiRequest, Client};
+use crate::client::{ApiRequest, ApiResponse, Client};
 use crate::error::{Error, RateLimit, Result};
 use crate::range::{Position, Window};
 
@@ -23,15 +23,25 @@ pub struct Page<T> {
     pub rate_limit: Option<RateLimit>,
 }
 
-#[derive(Deserialize)]
-struct Wire<T> {
-    data: Vec<T>,
+/// A page as Oura sends it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Wire<T> {
+    pub data: Vec<T>,
     #[serde(default)]
-    next_token: Option<String>,
+    pub next_token: Option<String>,
 }
 
 /// Where a document lies in time, to keep only what the caller's range asked for.
 pub(crate) type Locate<T> = Arc<dyn Fn(&T) -> Option<Position> + Send + Sync>;
+
+/// Reads a page's documents and next token from its response.
+/// It may take the response's body.
+pub(crate) type Decode<T> = Arc<dyn Fn(&mut ApiResponse) -> Result<Wire<T>> + Send + Sync>;
+
+/// Decodes a page's documents as `T` from its JSON body.
+pub(crate) fn decode_json<T: DeserializeOwned>() -> Decode<T> {
+    Arc::new(|response: &mut ApiResponse| response.json())
+}
 
 struct State<T> {
     client: Client,
@@ -43,6 +53,7 @@ struct State<T> {
     seen: HashSet<String>,
     /// Pages fetched in the current window.
     pages: usize,
+    decode: Decode<T>,
     locate: Locate<T>,
 }
 
@@ -50,12 +61,13 @@ struct State<T> {
 ///
 /// Ends after the last page of the last window, or after the first error (a repeated
 /// `next_token` is an error rather than a loop).
-pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
+pub(crate) fn pages<T: Send + 'static>(
     client: Client,
     path: String,
     route: &'static str,
     windows: Vec<Window>,
     extra: Vec<(&'static str, String)>,
+    decode: Decode<T>,
     locate: Locate<T>,
 ) -> impl Stream<Item = Result<Page<T>>> + Send + 'static {
     let state = State {
@@ -67,6 +79,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
         token: None,
         seen: HashSet::new(),
         pages: 0,
+        decode,
         locate,
     };
     stream::try_unfold(state, |mut state| async move {
@@ -87,8 +100,8 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
         if let Some(token) = &state.token {
             request.query.push(("next_token", token.clone()));
         }
-        let response = state.client.execute(&request).await?;
-        let wire: Wire<T> = response.json()?;
+        let mut response = state.client.execute(&request).await?;
+        let wire = (state.decode)(&mut response)?;
         match wire.next_token.filter(|token| !token.is_empty()) {
             Some(token) => {
                 if !state.seen.insert(token.clone()) {
@@ -115,7 +128,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
 }
 
 /// The documents of [`pages`], one by one.
-pub(crate) fn documents<T: DeserializeOwned + Send + 'static>(
+pub(crate) fn documents<T: Send + 'static>(
     pages: impl Stream<Item = Result<Page<T>>> + Send + 'static,
 ) -> impl Stream<Item = Result<T>> + Send + 'static {
     pages

@@ -253,6 +253,110 @@ pub enum Position {
     Time(DateTime<FixedOffset>),
 }
 
+impl Position {
+    /// A position as Oura writes it: a day (`2024-01-31`) or an RFC 3339 instant
+    /// (`2024-01-31T07:30:00+02:00`); `None` for anything else.
+    ///
+    /// The forms Oura sends are read by hand, digit by digit (a day, and an instant with `T`,
+    /// whole seconds up to 59, at most nine digits of fraction, and `Z` or a `±HH:MM` offset);
+    /// every other text goes through chrono's RFC 3339 parser, so the result is chrono's for
+    /// any text.
+    pub fn parse(text: &str) -> Option<Position> {
+        match fast_position(text.as_bytes()) {
+            Fast::Parsed(position) => Some(position),
+            Fast::Invalid => None,
+            Fast::Unusual => {
+                // An instant has its date and time apart at the eleventh character: not a day.
+                if !matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' '))
+                    && let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                {
+                    return Some(Position::Day(day));
+                }
+                DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
+            }
+        }
+    }
+}
+
+/// What the hand-written reading of a position found.
+enum Fast {
+    /// A day or instant of the usual form.
+    Parsed(Position),
+    /// The usual form with a value no calendar has (`2023-02-29`): chrono refuses it too.
+    Invalid,
+    /// Another form: for chrono to read.
+    Unusual,
+}
+
+/// Reads `YYYY-MM-DD` and `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)`.
+fn fast_position(text: &[u8]) -> Fast {
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        text.get(range)?
+            .iter()
+            .try_fold(0_u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+    };
+    let sep = |at: usize, byte: u8| text.get(at) == Some(&byte);
+    let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return Fast::Unusual;
+    };
+    if !sep(4, b'-') || !sep(7, b'-') {
+        return Fast::Unusual;
+    }
+    let Some(date) = i32::try_from(year)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
+    else {
+        return Fast::Invalid;
+    };
+    if text.len() == 10 {
+        return Fast::Parsed(Position::Day(date));
+    }
+    let (Some(hour), Some(minute), Some(second)) = (digits(11..13), digits(14..16), digits(17..19)) else {
+        return Fast::Unusual;
+    };
+    if !sep(10, b'T') || !sep(13, b':') || !sep(16, b':') || hour > 23 || minute > 59 || second > 59 {
+        // Leap seconds, and anything chrono might read otherwise, are chrono's.
+        return Fast::Unusual;
+    }
+    let mut at = 19;
+    let mut nanos = 0;
+    if sep(at, b'.') {
+        let count = text[at + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=9).contains(&count) {
+            return Fast::Unusual;
+        }
+        let Some(fraction) = digits(at + 1..at + 1 + count) else {
+            return Fast::Unusual;
+        };
+        nanos = fraction * 10_u32.pow(9 - count as u32);
+        at += 1 + count;
+    }
+    let offset = match &text[at..] {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (Some(hours), Some(minutes)) = (digits(at + 1..at + 3), digits(at + 4..at + 6)) else {
+                return Fast::Unusual;
+            };
+            if hours > 23 || minutes > 59 {
+                return Fast::Unusual;
+            }
+            let seconds = (hours * 3600 + minutes * 60) as i32;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return Fast::Unusual,
+    };
+    let Some(offset) = FixedOffset::east_opt(offset) else {
+        return Fast::Unusual;
+    };
+    match date
+        .and_hms_nano_opt(hour, minute, second, nanos)
+        .and_then(|local| local.checked_sub_offset(offset))
+    {
+        Some(utc) => Fast::Parsed(Position::Time(DateTime::from_naive_utc_and_offset(utc, offset))),
+        None => Fast::Unusual,
+    }
+}
+
 impl Keep {
     pub(crate) fn keeps(&self, position: Option<Position>) -> bool {
         match (self, position) {
@@ -391,6 +495,79 @@ mod tests {
 
     fn at(text: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(text).expect("date-time")
+    }
+
+    /// chrono's reading of a position, as it was before the hand-written one.
+    fn by_chrono(text: &str) -> Option<Position> {
+        if !matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' '))
+            && let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        {
+            return Some(Position::Day(day));
+        }
+        DateTime::parse_from_rfc3339(text).ok().map(Position::Time)
+    }
+
+    #[test]
+    fn positions_read_by_hand_are_what_chrono_reads() {
+        let mut texts: Vec<String> = Vec::new();
+        let days = [
+            "2024-01-31",
+            "2024-02-29",
+            "2023-02-29",
+            "2023-13-01",
+            "2023-00-10",
+            "0000-01-01",
+            "9999-12-31",
+        ];
+        let times = [
+            "00:00:00", "23:59:59", "12:34:56", "24:00:00", "23:60:00", "23:59:60", "7:00:00",
+        ];
+        let fractions = ["", ".5", ".123", ".123456", ".123456789", ".1234567891", "."];
+        let offsets = [
+            "Z", "z", "+00:00", "-00:00", "+05:30", "-09:45", "+23:59", "+24:00", "+0530", "+05", "",
+        ];
+        for day in days {
+            texts.push(day.to_owned());
+            for time in times {
+                for fraction in fractions {
+                    for offset in offsets {
+                        texts.push(format!("{day}T{time}{fraction}{offset}"));
+                    }
+                }
+            }
+            for other in ["t10:00:00Z", " 10:00:00Z", "T10:00:00 Z", "x", "T10:00:00+05:30x"] {
+                texts.push(format!("{day}{other}"));
+            }
+        }
+        texts.extend(
+            [
+                "",
+                "2024",
+                "2024-1-31",
+                "2024-01-1",
+                "+2024-01-31",
+                "２０２４-01-31",
+                "2024-01-31T",
+                "2024/01/31",
+                "-001-01-01",
+            ]
+            .map(str::to_owned),
+        );
+        let mut parsed = 0;
+        for text in &texts {
+            let position = Position::parse(text);
+            // Debug shows the offset too (equality compares only the instants).
+            assert_eq!(format!("{position:?}"), format!("{:?}", by_chrono(text)), "{text:?}");
+            parsed += usize::from(position.is_some());
+        }
+        // Most of them are valid: the comparison is not only of refusals.
+        assert!(parsed > 500, "{parsed} of {}", texts.len());
+        assert_eq!(
+            Position::parse("2024-01-31T07:30:00.25+02:00"),
+            Some(Position::Time(
+                at("2024-01-31T05:30:00.25Z").with_timezone(&FixedOffset::east_opt(7200).expect("offset"))
+            ))
+        );
     }
 
     #[test]

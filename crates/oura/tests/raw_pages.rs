@@ -60,7 +60,7 @@ async fn raw_pages_are_the_documents_text_as_sent_filtered_to_the_range() {
     assert_eq!(pages[1].next_token, None);
     let texts: Vec<Vec<&str>> = pages
         .iter()
-        .map(|page| page.data.iter().map(|doc| doc.get()).collect())
+        .map(|page| page.data.iter().map(|doc| doc.text()).collect())
         .collect();
     assert_eq!(
         texts,
@@ -73,24 +73,24 @@ async fn raw_pages_are_the_documents_text_as_sent_filtered_to_the_range() {
         ]
     );
 
-    // The head: the id unescaped, the position field of the collection's row.
-    let sleep = oura::collection("daily_sleep").expect("collection");
-    let heads: Vec<(Option<String>, Option<String>)> = pages
+    // The head: the id unescaped, the position field of the collection's row, parsed.
+    let heads: Vec<(Option<&str>, Option<&str>, Option<Position>)> = pages
         .iter()
         .flat_map(|page| &page.data)
-        .map(|doc| {
-            let head = oura::head_of(sleep, doc);
-            (head.id.map(Into::into), head.position.map(Into::into))
-        })
+        .map(|doc| (doc.id(), doc.position_text(), doc.position()))
         .collect();
+    let day = |text: &str| Some(Position::Day(oura::parse_date(text).expect("day")));
     assert_eq!(
         heads,
         vec![
-            (Some("aé".to_owned()), Some("2024-01-01".to_owned())),
-            (Some("b".to_owned()), Some("2024-01-02".to_owned())),
-            (Some("c".to_owned()), Some("2024-01-03".to_owned())),
+            (Some("aé"), Some("2024-01-01"), day("2024-01-01")),
+            (Some("b"), Some("2024-01-02"), day("2024-01-02")),
+            (Some("c"), Some("2024-01-03"), day("2024-01-03")),
         ]
     );
+    // Oura's spacing is noticed: the second document is not compact.
+    let compact: Vec<bool> = pages[0].data.iter().map(oura::RawDocument::is_compact).collect();
+    assert_eq!(compact, [true, false]);
 }
 
 #[tokio::test]
@@ -147,7 +147,7 @@ async fn a_series_sample_on_the_window_edge_is_kept_once() {
     let heartrate = oura::collection("heartrate").expect("collection");
     let positions: Vec<Option<Position>> = docs
         .iter()
-        .map(|doc| oura::position_of(heartrate, &serde_json::from_str(doc.get()).expect("json")))
+        .map(|doc| oura::position_of(heartrate, &doc.decode().expect("json")))
         .collect();
     assert_eq!(positions, vec![Some(Position::Time(start))]);
 }

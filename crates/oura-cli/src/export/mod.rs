@@ -83,7 +83,11 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
         oura_sync::Error::Sink(err) => sink_failure(&args.out, err),
         other => Failure::new(code::GENERAL, other.to_string()),
     })?;
-    summarize(&args.out, &sink, &report, started)
+    let summary = summarize(&args.out, &sink, &report, started);
+    // The process exits next: the sink's index (a key per document written) is left to the
+    // exit rather than freed key by key. Its lock is released by the exit as well.
+    std::mem::forget(sink);
+    summary
 }
 
 /// `--file-mode`: octal permission bits.

@@ -41,6 +41,11 @@ pub const LOCK_FILE: &str = ".oura-export.lock";
 /// Empty when there are none.
 pub const OTHER_COLUMN: &str = "_other";
 
+/// Sets and maps of keys: hashed with foldhash, several times faster than std's SipHash on
+/// keys this short (ids, timestamps), and seeded at random like it.
+type KeySet<K> = HashSet<K, foldhash::fast::RandomState>;
+type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// How often the state file is saved while a sink is written to (and once at the end).
 const STATE_EVERY: Duration = Duration::from_secs(1);
 
@@ -107,7 +112,7 @@ struct Inner {
 /// What a file holds, read once per run.
 #[derive(Debug, Default)]
 struct Index {
-    keys: HashSet<Key>,
+    keys: KeySet<Key>,
     total: u64,
     last: Option<String>,
     exists: bool,
@@ -271,7 +276,7 @@ impl Inner {
             let header = csv_header(collection);
             for doc in &mut docs {
                 if matches!(doc.key, Key::Content(_)) {
-                    let line = csv_row(&doc.json, &header, csv_options)
+                    let line = csv_row(doc.json(), &header, csv_options)
                         .map_err(|err| SinkError::io(format!("cannot write {}", path.display()), err))?;
                     doc.key = Key::Content(line);
                 }
@@ -282,19 +287,24 @@ impl Inner {
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let done = match (format, append) {
             (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| {
-                Ok(std::borrow::Cow::Borrowed(doc.json.as_str()))
+                Ok(std::borrow::Cow::Borrowed(doc.json()))
             }),
             (FileFormat::Csv, true) => {
                 let header = csv_header(collection);
                 append_rows(&dir, &name, mode, index, &rows, |doc| {
-                    csv_row(&doc.json, &header, csv_options).map(std::borrow::Cow::Owned)
+                    csv_row(doc.json(), &header, csv_options).map(std::borrow::Cow::Owned)
                 })
             }
             (FileFormat::Ndjson, false) => merge_ndjson(&dir, &name, mode, collection, &rows),
             (FileFormat::Csv, false) => merge_csv(&dir, &name, mode, collection, &rows, csv_options),
         }
         .map_err(what)?;
-        index.last = latest(index.last.take(), rows.iter().filter_map(|doc| doc.position.as_deref()));
+        index.last = match batch.mark.last.as_deref() {
+            // The writer's mark holds the latest position of these documents already: their
+            // positions are not read again.
+            Some(last) => latest(index.last.take(), [last]),
+            None => latest(index.last.take(), rows.iter().filter_map(Doc::position)),
+        };
         index.keys.reserve(rows.len());
         for doc in rows {
             index.keys.insert(doc.key);
@@ -339,12 +349,12 @@ impl Inner {
 /// first place.
 fn unique(docs: Vec<Doc>) -> Vec<Doc> {
     // The usual batch has no key twice: it is kept as it is, nothing copied.
-    let mut seen: HashSet<&Key> = HashSet::with_capacity(docs.len());
+    let mut seen: KeySet<&Key> = KeySet::with_capacity_and_hasher(docs.len(), Default::default());
     if docs.iter().all(|doc| seen.insert(&doc.key)) {
         return docs;
     }
     drop(seen);
-    let mut at: HashMap<Key, usize> = HashMap::with_capacity(docs.len());
+    let mut at: KeyMap<Key, usize> = KeyMap::with_capacity_and_hasher(docs.len(), Default::default());
     let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
     for doc in docs {
         match at.get(&doc.key) {
@@ -581,7 +591,7 @@ fn append_rows(
 fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows: &[Doc]) -> io::Result<Upserted> {
     let path = dir.join(name);
     let old = open_existing(&path)?;
-    let at: HashMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let at: KeyMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
     let mut used = vec![false; rows.len()];
     let mut done = Upserted::default();
     replace_with(dir, name, mode, |out| {
@@ -597,12 +607,12 @@ fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows
                     Some(&i) if used[i] => continue,
                     Some(&i) => {
                         used[i] = true;
-                        if rows[i].json == line {
+                        if rows[i].json() == line {
                             done.unchanged += 1;
                         } else {
                             done.updated += 1;
                         }
-                        rows[i].json.as_str()
+                        rows[i].json()
                     }
                     None => line.as_str(),
                 };
@@ -613,7 +623,7 @@ fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows
         }
         for (doc, used) in rows.iter().zip(&used) {
             if !used {
-                out.write_all(doc.json.as_bytes())?;
+                out.write_all(doc.json().as_bytes())?;
                 out.write_all(b"\n")?;
                 done.added += 1;
                 done.total += 1;
@@ -763,9 +773,9 @@ fn merge_csv(
     let old_header = records.next().unwrap_or_else(|| header.clone());
     let new: Vec<String> = rows
         .iter()
-        .map(|doc| csv_row(&doc.json, &header, options))
+        .map(|doc| csv_row(doc.json(), &header, options))
         .collect::<io::Result<_>>()?;
-    let at: HashMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let at: KeyMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
     let mut used = vec![false; rows.len()];
     let mut done = Upserted::default();
     replace_with(dir, name, mode, |out| {

@@ -82,18 +82,36 @@ impl fmt::Display for Key {
     }
 }
 
-/// One document, ready for a sink.
-#[derive(Debug, Clone, PartialEq)]
+/// One document, ready for a sink: its key, its position and its compact JSON text.
+///
+/// A document read from a raw page ([`Doc::from_raw`]) keeps its text where Oura sent it, in
+/// the page's body, shared with the page's other documents rather than copied.
+#[derive(Clone)]
 pub struct Doc {
     /// Its identity.
     pub key: Key,
-    /// Where it lies in time, as Oura wrote it: a day (`2024-01-31`) or an RFC 3339 instant.
-    pub position: Option<String>,
-    /// The document as compact JSON, keys in the order Oura sent them.
-    pub json: String,
+    body: Body,
+}
+
+#[derive(Clone)]
+enum Body {
+    /// Text of its own.
+    Owned { json: String, position: Option<String> },
+    /// Oura's text, compact as sent, within its page.
+    Raw(oura::RawDocument),
 }
 
 impl Doc {
+    /// A document from its parts: `json` must be compact JSON (keys in the order Oura sent
+    /// them), `position` the text of its position field (a day `2024-01-31` or an RFC 3339
+    /// instant).
+    pub fn new(key: Key, position: Option<String>, json: String) -> Doc {
+        Doc {
+            key,
+            body: Body::Owned { json, position },
+        }
+    }
+
     /// The document `value` of `collection`: keyed by its `id`, else by its position (time
     /// series samples have no id), else by its whole text.
     pub fn of(collection: &Collection, value: &serde_json::Value) -> Doc {
@@ -103,29 +121,65 @@ impl Doc {
             .position
             .and_then(|field| value.get(field)?.as_str())
             .map(str::to_owned);
-        Doc {
-            key: Key::new(&id, position.as_deref().unwrap_or_default(), || json.clone()),
-            position,
-            json,
+        let key = Key::new(&id, position.as_deref().unwrap_or_default(), || json.clone());
+        Doc::new(key, position, json)
+    }
+
+    /// The raw document `raw`, as the facade's raw pages carry it
+    /// ([`oura::raw_pages_by_route`]): the same as [`Doc::of`] its decoded value, without
+    /// decoding it. Its text is the one Oura sent, left in its page (copied and compacted only
+    /// if it was not compact), its id and position the ones the facade read from it.
+    pub fn from_raw(raw: oura::RawDocument) -> Doc {
+        let id = raw.id().filter(|id| !id.is_empty());
+        if raw.is_compact() {
+            let key = match id {
+                Some(id) => Key::Id(id.to_owned()),
+                None => Key::new("", raw.position_text().unwrap_or_default(), || raw.text().to_owned()),
+            };
+            return Doc {
+                key,
+                body: Body::Raw(raw),
+            };
+        }
+        let json = compact(raw.text().to_owned());
+        let position = raw.position_text().map(str::to_owned);
+        let key = match id {
+            Some(id) => Key::Id(id.to_owned()),
+            None => Key::new("", position.as_deref().unwrap_or_default(), || json.clone()),
+        };
+        Doc::new(key, position, json)
+    }
+
+    /// The document as compact JSON, keys in the order Oura sent them.
+    pub fn json(&self) -> &str {
+        match &self.body {
+            Body::Owned { json, .. } => json,
+            Body::Raw(raw) => raw.text(),
+        }
+    }
+
+    /// Where it lies in time, as Oura wrote it: a day (`2024-01-31`) or an RFC 3339 instant.
+    pub fn position(&self) -> Option<&str> {
+        match &self.body {
+            Body::Owned { position, .. } => position.as_deref(),
+            Body::Raw(raw) => raw.position_text(),
         }
     }
 }
 
-impl Doc {
-    /// The raw document `raw` of `collection`, as the facade's raw pages carry it
-    /// ([`oura::raw_pages_by_route`]): the same as [`Doc::of`] its decoded value, without
-    /// decoding it. Its text is the one Oura sent (compacted if it was not), its id and
-    /// position read from it in place ([`oura::head_of`]).
-    pub fn from_raw(collection: &Collection, raw: oura::RawDocument) -> Doc {
-        let head = oura::head_of(collection, &raw);
-        let position = head.position.map(std::borrow::Cow::into_owned);
-        let id = head.id.filter(|id| !id.is_empty()).map(std::borrow::Cow::into_owned);
-        let json = compact(String::from(Box::<str>::from(raw)));
-        let key = match (id, &position) {
-            (Some(id), _) => Key::Id(id),
-            (None, position) => Key::new("", position.as_deref().unwrap_or_default(), || json.clone()),
-        };
-        Doc { key, position, json }
+impl PartialEq for Doc {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.position() == other.position() && self.json() == other.json()
+    }
+}
+
+impl fmt::Debug for Doc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Doc")
+            .field("key", &self.key)
+            .field("position", &self.position())
+            .field("json", &self.json())
+            .finish()
     }
 }
 
@@ -282,8 +336,8 @@ pub trait Sink: Send + 'static {
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> oura::RawDocument {
-        serde_json::value::RawValue::from_string(text.to_owned()).expect("json")
+    fn raw(route: &str, text: &str) -> oura::RawDocument {
+        oura::RawDocument::new(find(route), text).expect("json")
     }
 
     fn find(route: &str) -> &'static Collection {
@@ -313,27 +367,23 @@ mod tests {
         for (route, text) in cases {
             let collection = find(route);
             let value: serde_json::Value = serde_json::from_str(text).expect("json");
-            assert_eq!(
-                Doc::from_raw(collection, raw(text)),
-                Doc::of(collection, &value),
-                "{text}"
-            );
+            assert_eq!(Doc::from_raw(raw(route, text)), Doc::of(collection, &value), "{text}");
         }
         // A time series sample is keyed by its timestamp, a document without id or position
         // by its text.
-        let sample = Doc::from_raw(find("heartrate"), raw(cases[1].1));
+        let sample = Doc::from_raw(raw("heartrate", cases[1].1));
         assert_eq!(sample.key, Key::Time("2024-01-31T10:00:00+00:00".into()));
-        let bare = Doc::from_raw(find("daily_sleep"), raw(cases[5].1));
+        let bare = Doc::from_raw(raw("daily_sleep", cases[5].1));
         assert_eq!(bare.key, Key::Content(cases[5].1.into()));
     }
 
     #[test]
     fn whitespace_outside_strings_is_left_out_and_kept_inside_them() {
         let spaced = "{ \"id\" : \"a\",\n\t\"note\": \"x y\\\" z\" ,\r\n \"list\": [1, 2] }";
-        let doc = Doc::from_raw(find("daily_sleep"), raw(spaced));
-        assert_eq!(doc.json, r#"{"id":"a","note":"x y\" z","list":[1,2]}"#);
+        let doc = Doc::from_raw(raw("daily_sleep", spaced));
+        assert_eq!(doc.json(), r#"{"id":"a","note":"x y\" z","list":[1,2]}"#);
         let value: serde_json::Value = serde_json::from_str(spaced).expect("json");
-        assert_eq!(doc.json, value.to_string());
+        assert_eq!(doc.json(), value.to_string());
         assert_eq!(doc.key, Key::Id("a".into()));
         // Compact text is kept as it is, spaces inside strings included.
         let compact_text = r#"{"id":"a","note":"x y"}"#;

@@ -206,7 +206,7 @@ impl Table {
 
     /// The position column's value for a document.
     pub fn position_of(&self, doc: &Doc) -> Option<String> {
-        self.position.and_then(|column| column.value(doc.position.as_deref()))
+        self.position.and_then(|column| column.value(doc.position()))
     }
 
     /// The documents cut into chunks, each with its statement.
@@ -486,11 +486,7 @@ mod tests {
 
     #[test]
     fn a_repeated_key_keeps_its_last_document() {
-        let doc = |id: &str, json: &str| Doc {
-            key: Key::Id(id.into()),
-            position: None,
-            json: json.into(),
-        };
+        let doc = |id: &str, json: &str| Doc::new(Key::Id(id.into()), None, json.into());
         let docs = last_per_key(vec![doc("a", "1"), doc("b", "2"), doc("a", "3")]);
         assert_eq!(docs, vec![doc("a", "3"), doc("b", "2")]);
     }

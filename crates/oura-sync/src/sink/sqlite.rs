@@ -110,7 +110,7 @@ impl SinkSql for Sqlite {
                     .bind(doc.key.as_str())
                     .bind(key_kind(&doc.key))
                     .bind(table.position_of(doc))
-                    .bind(doc.json.as_str());
+                    .bind(doc.json());
             }
             query
         };
