@@ -26,18 +26,38 @@ pub struct RawDocument {
     /// The page's body (valid JSON), or the document alone.
     body: Arc<String>,
     /// Where the document's text is in `body`.
-    text: Range<usize>,
+    text: Span,
     id: Option<Text>,
     position: Option<Text>,
-    at: Option<Position>,
     compact: bool,
+}
+
+/// Where a text is in a body: two 32-bit offsets keep a document small (bodies past 4 GiB
+/// give each document a body of its own).
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn new(range: Range<usize>) -> Option<Span> {
+        Some(Span {
+            start: u32::try_from(range.start).ok()?,
+            end: u32::try_from(range.end).ok()?,
+        })
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// A string read from a document: where it is in the body, or its unescaped copy when it held
 /// escapes.
 #[derive(Clone)]
 enum Text {
-    In(Range<usize>),
+    In(Span),
     Owned(Box<str>),
 }
 
@@ -51,27 +71,26 @@ impl RawDocument {
         let bytes = text.as_bytes();
         let start = bytes.iter().position(|b| !is_space(*b)).unwrap_or(0);
         let end = bytes.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
-        Ok(RawDocument::read(Arc::new(text), start..end, collection.position))
+        let span = Span::new(start..end)
+            .ok_or_else(|| <serde_json::Error as serde::de::Error>::custom("a document of 4 GiB or more"))?;
+        Ok(RawDocument::read(Arc::new(text), span, collection.position))
     }
 
     /// The document at `text` in the validated `body`, its head read.
-    fn read(body: Arc<String>, text: Range<usize>, field: Option<&str>) -> RawDocument {
-        let head = Scanner::head(body.as_bytes(), text.clone(), field);
-        let mut doc = RawDocument {
+    fn read(body: Arc<String>, text: Span, field: Option<&str>) -> RawDocument {
+        let head = Scanner::head(body.as_bytes(), text.range(), field);
+        RawDocument {
             body,
             text,
             id: head.id,
             position: head.position,
-            at: None,
             compact: head.compact,
-        };
-        doc.at = doc.position_text().and_then(Position::parse);
-        doc
+        }
     }
 
     /// The JSON text, as Oura sent it.
     pub fn text(&self) -> &str {
-        self.str_at(&self.text)
+        self.str_at(self.text)
     }
 
     /// The `id`: a string's text (unescaped), another value (a number) as its JSON text; `None`
@@ -88,7 +107,7 @@ impl RawDocument {
 
     /// Where the document lies in time: its position field, parsed ([`Position::parse`]).
     pub fn position(&self) -> Option<Position> {
-        self.at
+        self.position_text().and_then(Position::parse)
     }
 
     /// Whether the text holds no whitespace outside its strings (Oura's answers hold none).
@@ -104,15 +123,15 @@ impl RawDocument {
 
     fn text_of<'a>(&'a self, text: &'a Text) -> &'a str {
         match text {
-            Text::In(range) => self.str_at(range),
+            Text::In(span) => self.str_at(*span),
             Text::Owned(owned) => owned,
         }
     }
 
-    fn str_at(&self, range: &Range<usize>) -> &str {
-        // Every range starts and ends at an ASCII byte of the body (a quote, a bracket, a
+    fn str_at(&self, span: Span) -> &str {
+        // Every span starts and ends at an ASCII byte of the body (a quote, a bracket, a
         // digit...), so on a character boundary: never empty for want of one.
-        self.body.get(range.clone()).unwrap_or_default()
+        self.body.get(span.range()).unwrap_or_default()
     }
 }
 
@@ -162,30 +181,35 @@ pub(crate) fn page(
     let (spans, next_token) = match serde_json::from_str::<Wire<'_>>(&body) {
         Ok(wire) => {
             let base = body.as_ptr() as usize;
-            let spans: Vec<Option<Range<usize>>> = wire
+            let spans: Vec<Option<Span>> = wire
                 .data
                 .iter()
                 .map(|raw| {
                     let text = raw.get();
                     let start = (text.as_ptr() as usize).checked_sub(base)?;
                     let end = start.checked_add(text.len()).filter(|end| *end <= body.len())?;
-                    Some(start..end)
+                    Span::new(start..end)
                 })
                 .collect();
-            // serde_json borrows every document from the body: a copy is never needed.
+            // serde_json borrows every document from the body, and bodies are far below 4 GiB:
+            // a copy for each document is almost never needed.
             if spans.iter().any(Option::is_none) {
                 let owned: Vec<String> = wire.data.iter().map(|raw| raw.get().to_owned()).collect();
-                let docs = owned
+                let next_token = wire.next_token;
+                let docs: Option<Vec<RawDocument>> = owned
                     .into_iter()
                     .map(|text| {
-                        let len = text.len();
-                        RawDocument::read(Arc::new(text), 0..len, field)
+                        let span = Span::new(0..text.len())?;
+                        Some(RawDocument::read(Arc::new(text), span, field))
                     })
                     .collect();
-                return Ok(crate::paginate::Wire {
-                    data: docs,
-                    next_token: wire.next_token,
-                });
+                return match docs {
+                    Some(data) => Ok(crate::paginate::Wire { data, next_token }),
+                    None => Err((
+                        <serde_json::Error as serde::de::Error>::custom("a document of 4 GiB or more"),
+                        body.into_bytes(),
+                    )),
+                };
             }
             (spans.into_iter().flatten().collect::<Vec<_>>(), wire.next_token)
         }
@@ -380,7 +404,7 @@ impl<'a> Scanner<'a> {
         match &self.bytes[value.clone()] {
             b"null" => None,
             [b'"', ..] => self.string_text(value),
-            _ => Some(Text::In(value)),
+            _ => Span::new(value).map(Text::In),
         }
     }
 
@@ -393,7 +417,7 @@ impl<'a> Scanner<'a> {
         if quoted.contains(&b'\\') {
             unescape(quoted).map(|text| Text::Owned(text.into_boxed_str()))
         } else {
-            Some(Text::In(value.start + 1..value.end - 1))
+            Span::new(value.start + 1..value.end - 1).map(Text::In)
         }
     }
 }
