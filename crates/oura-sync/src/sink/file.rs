@@ -1,8 +1,9 @@
 //! The file sink: one file per collection in a directory, NDJSON or CSV.
 //!
 //! Every write replaces the file: a temporary file, created exclusively (`create_new`) under an
-//! unpredictable name beside it, is written, flushed to disk, renamed over the old one, and the
-//! directory is flushed too, so the file on disk is always whole. The first time a run touches
+//! unpredictable name beside it, is written, flushed to disk and renamed over the old one, so
+//! the file on disk is always whole. The directory is flushed once before the state file is
+//! saved (which names the files), not after every file. The first time a run touches
 //! a file it reads it and keys every document in it (the id, or the timestamp of a time series
 //! sample), whatever the state file says: a batch whose keys are all new is appended (the old
 //! bytes copied as they are), any other batch is merged (documents with a known key replaced in
@@ -335,6 +336,8 @@ impl Inner {
 
     fn save(&mut self, now: bool) -> Result<(), SinkError> {
         if self.dirty && (now || self.saved_at.elapsed() >= STATE_EVERY) {
+            // The files the state names are replaced before it is: their names first.
+            sync_dir(&self.dir).map_err(|err| SinkError::io(format!("cannot flush {}", self.dir.display()), err))?;
             self.state
                 .save(&self.dir, self.options.mode)
                 .map_err(|err| SinkError::io(format!("cannot write {}", self.dir.join(state::FILE).display()), err))?;
@@ -454,14 +457,27 @@ pub(crate) fn replace_with(
     mode: u32,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
+    replace_unsynced(dir, name, mode, write)?;
+    sync_dir(dir)
+}
+
+/// [`replace_with`], the directory not flushed: the new file is whole on disk, and its name is
+/// whole too once the directory is flushed ([`Inner::save`] does before the state file names
+/// it, and a sink's `finish` does). Until then a crash may leave the old file in its place,
+/// which the next run reads as the truth, so nothing is lost.
+fn replace_unsynced(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
     let (tmp, file) = create_temp(dir, name, mode)?;
     let result = (|| {
         let mut out = BufWriter::with_capacity(1 << 16, file);
         write(&mut out)?;
         let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
         file.sync_all()?;
-        fs::rename(&tmp, dir.join(name))?;
-        sync_dir(dir)
+        fs::rename(&tmp, dir.join(name))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -564,7 +580,7 @@ fn append_rows(
     let old = open_existing(&path)?;
     let fresh_csv_header = old.is_none() && name.ends_with(".csv");
     let mut added = 0;
-    replace_with(dir, name, mode, |out| {
+    replace_unsynced(dir, name, mode, |out| {
         if let Some(mut old) = old {
             io::copy(&mut old, out)?;
         }
@@ -594,7 +610,7 @@ fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows
     let at: KeyMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
     let mut used = vec![false; rows.len()];
     let mut done = Upserted::default();
-    replace_with(dir, name, mode, |out| {
+    replace_unsynced(dir, name, mode, |out| {
         if let Some(old) = old {
             for line in BufReader::with_capacity(1 << 16, old).lines() {
                 let line = line?;
@@ -778,7 +794,7 @@ fn merge_csv(
     let at: KeyMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
     let mut used = vec![false; rows.len()];
     let mut done = Upserted::default();
-    replace_with(dir, name, mode, |out| {
+    replace_unsynced(dir, name, mode, |out| {
         writeln!(out, "{}", csv::record(&header))?;
         for fields in records {
             if fields.iter().all(String::is_empty) {
