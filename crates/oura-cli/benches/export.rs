@@ -21,6 +21,10 @@
 //! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 OURA_BENCH_PAGES=realistic cargo bench -p oura-ring-cli --bench export
 //! ```
 //!
+//! With `OURA_BENCH_TRACE=1`, each run also prints the binary's request log (`-v`: each
+//! request's end and duration, timestamped), after the time the binary was started: where the
+//! wall time goes.
+//!
 //! Not a pass/fail test: it reports numbers.
 
 mod common;
@@ -95,7 +99,11 @@ fn main() {
                 });
                 let out = tempfile::tempdir().expect("tempdir");
                 let config = tempfile::tempdir().expect("tempdir");
+                let trace = std::env::var_os("OURA_BENCH_TRACE").is_some();
                 let mut cmd = Command::new(env!("CARGO_BIN_EXE_oura"));
+                if trace {
+                    cmd.arg("-v");
+                }
                 cmd.args([
                     "--base-url",
                     &emulator.base_url(),
@@ -113,6 +121,7 @@ fn main() {
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped());
                 let cpu_before = children_cpu();
+                let started_at = chrono::Utc::now();
                 let started = Instant::now();
                 let mut child = cmd.spawn().expect("spawn oura");
                 let (status, peak_kib) = common::wait_with_peak(&mut child, Duration::from_millis(2));
@@ -125,6 +134,9 @@ fn main() {
                     .and_then(Result::ok)
                     .unwrap_or_default();
                 assert!(status.success(), "export failed: {stderr}");
+                if trace {
+                    println!("started {started_at:?}, ended after {:.3} s\n{stderr}", wall.as_secs_f64());
+                }
 
                 let requests: Vec<_> = emulator
                     .requests()
