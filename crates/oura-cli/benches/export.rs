@@ -135,7 +135,10 @@ fn main() {
                     .unwrap_or_default();
                 assert!(status.success(), "export failed: {stderr}");
                 if trace {
-                    println!("started {started_at:?}, ended after {:.3} s\n{stderr}", wall.as_secs_f64());
+                    println!(
+                        "started {started_at:?}, ended after {:.3} s\n{stderr}",
+                        wall.as_secs_f64()
+                    );
                 }
 
                 let requests: Vec<_> = emulator

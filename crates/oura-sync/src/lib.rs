@@ -237,36 +237,55 @@ pub async fn run<S: Sink>(
         }
     };
     let writing = async {
+        // Collections are stored at the same time when the sink gives handles for it (each
+        // collection's batches still one after another, in order); else one after another.
+        let mut stores = futures::stream::FuturesUnordered::new();
+        let mut storing = vec![false; committers.len()];
+        let mut receiving = true;
         loop {
-            let message = tokio::select! {
+            for (slot, committer) in committers.iter_mut().enumerate() {
+                if storing[slot] {
+                    continue;
+                }
+                // Once nothing more can arrive, what is in order is stored whatever its size.
+                let batch = if !receiving || committer.wants_flush() {
+                    committer.take_batch(&options.user, !receiving)
+                } else {
+                    None
+                };
+                let Some(batch) = batch else { continue };
+                match sink.concurrent() {
+                    Some(mut handle) => {
+                        storing[slot] = true;
+                        stores.push(async move { (slot, handle.upsert(batch).await) });
+                    }
+                    None => {
+                        let result = sink.upsert(batch).await;
+                        stored(committer, result, &*observer);
+                    }
+                }
+            }
+            if !receiving && stores.is_empty() {
+                break;
+            }
+            tokio::select! {
                 biased;
-                message = rx.recv() => message,
-                () = interrupt.notified() => {
+                Some((slot, result)) = stores.next(), if !stores.is_empty() => {
+                    storing[slot] = false;
+                    stored(&mut committers[slot], result, &*observer);
+                }
+                message = rx.recv(), if receiving => match message {
+                    Some(message) => {
+                        take(&mut committers, message);
+                    }
+                    None => receiving = false,
+                },
+                () = interrupt.notified(), if receiving => {
                     // Take what already arrived, then stop.
                     while let Ok(message) = rx.try_recv() {
                         take(&mut committers, message);
                     }
-                    break;
-                }
-            };
-            let Some(message) = message else { break };
-            let slot = take(&mut committers, message);
-            let committer = &mut committers[slot];
-            if committer.wants_flush()
-                && let Some(batch) = committer.take_batch(&options.user, false)
-            {
-                let collection = committer.collection;
-                if let Some(upserted) = write::store(sink, committer, batch).await {
-                    observer.event(&Event::Stored { collection, upserted });
-                }
-            }
-        }
-        // The end, or an interruption: store what is in order.
-        for committer in &mut committers {
-            if let Some(batch) = committer.take_batch(&options.user, true) {
-                let collection = committer.collection;
-                if let Some(upserted) = write::store(sink, committer, batch).await {
-                    observer.event(&Event::Stored { collection, upserted });
+                    receiving = false;
                 }
             }
         }
@@ -305,6 +324,14 @@ pub async fn run<S: Sink>(
 /// bounds nothing).
 async fn permit(in_flight: Option<&Arc<tokio::sync::Semaphore>>) -> Option<tokio::sync::OwnedSemaphorePermit> {
     Arc::clone(in_flight?).acquire_owned().await.ok()
+}
+
+/// Records what the sink did with a collection's batch, and tells the observer.
+fn stored(committer: &mut Committer, result: Result<Upserted, SinkError>, observer: &dyn Observer) {
+    let collection = committer.collection;
+    if let Some(upserted) = committer.stored(result) {
+        observer.event(&Event::Stored { collection, upserted });
+    }
 }
 
 /// Hands a message to its collection's committer; returns the collection's slot.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Collection;
 use crate::position::latest;
-use crate::sink::{Batch, Doc, Mark, Sink, SinkError, Upserted};
+use crate::sink::{Batch, Doc, Mark, SinkError, Upserted};
 
 /// Documents buffered for a collection before they are written even though more are coming.
 pub const FLUSH_DOCS: usize = 50_000;
@@ -178,12 +178,6 @@ impl Committer {
             }
         }
     }
-}
-
-/// Writes one batch through the sink and records the result.
-pub(crate) async fn store<S: Sink>(sink: &mut S, committer: &mut Committer, batch: Batch) -> Option<Upserted> {
-    let result = sink.upsert(batch).await;
-    committer.stored(result)
 }
 
 #[cfg(test)]

@@ -350,3 +350,104 @@ async fn runs_sharing_a_bound_on_requests_in_flight_never_exceed_it_together() {
         }
     }
 }
+
+/// A [`Table`] that stores several collections at once through [`Sink::concurrent`], and
+/// records how many batches were being stored together.
+#[derive(Debug, Default, Clone)]
+struct Gated {
+    table: Table,
+    seen: Arc<Mutex<GateLog>>,
+}
+
+#[derive(Debug, Default)]
+struct GateLog {
+    storing: Vec<&'static str>,
+    most_at_once: usize,
+    same_collection_twice: bool,
+}
+
+impl Gated {
+    fn storing(&self) -> usize {
+        self.seen.lock().expect("lock").storing.len()
+    }
+}
+
+impl Sink for Gated {
+    async fn resume(&mut self, user: &str, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+        self.table.resume(user, collection).await
+    }
+
+    async fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+        let route = batch.collection.route;
+        {
+            let mut seen = self.seen.lock().expect("lock");
+            seen.same_collection_twice |= seen.storing.contains(&route);
+            seen.storing.push(route);
+            seen.most_at_once = seen.most_at_once.max(seen.storing.len());
+        }
+        // The first batch waits (up to 5 s) for another collection's to start beside it: a
+        // writer that stores one batch at a time never starts it.
+        let waited = std::time::Instant::now();
+        while self.seen.lock().expect("lock").most_at_once < 2 && waited.elapsed() < std::time::Duration::from_secs(5) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let upserted = self.table.upsert(batch).await;
+        let mut seen = self.seen.lock().expect("lock");
+        if let Some(at) = seen.storing.iter().position(|r| *r == route) {
+            seen.storing.remove(at);
+        }
+        upserted
+    }
+
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        assert_eq!(self.storing(), 0, "every batch is stored before the end");
+        self.table.finish().await
+    }
+
+    fn concurrent(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collections_are_stored_at_the_same_time_each_one_batch_after_another() {
+    let emulator = emulator(20).await;
+    let since = "2025-06-15";
+    let routes = ["daily_sleep", "heartrate", "workout", "daily_activity"];
+    let mut sink = Gated::default();
+    let mut options = options(since);
+    options.collections = routes.iter().map(|r| oura_sync::find(r).expect("route")).collect();
+    let report = oura_sync::run(
+        &client(&emulator, 0),
+        &mut sink,
+        &options,
+        Arc::new(Silent),
+        std::future::pending(),
+    )
+    .await
+    .expect("run");
+    assert!(report.collections.iter().all(|c| c.failure.is_none()));
+    {
+        let seen = sink.seen.lock().expect("lock");
+        assert!(seen.most_at_once >= 2, "{seen:?}");
+        assert!(!seen.same_collection_twice, "{seen:?}");
+    }
+    let rows = sink.table.inner.lock().expect("lock").rows.clone();
+    for route in routes {
+        // The table holds the rows by key: both sides in the order of their text.
+        let mut want: Vec<String> = expected(&emulator, 0, route, since)
+            .await
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        let mut got: Vec<String> = rows
+            .iter()
+            .filter(|((_, c, _), _)| *c == route)
+            .map(|(_, json)| json.clone())
+            .collect();
+        want.sort();
+        got.sort();
+        assert!(!got.is_empty(), "{route}");
+        assert_eq!(got, want, "{route}");
+    }
+}

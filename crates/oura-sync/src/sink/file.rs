@@ -93,21 +93,30 @@ impl Default for FileSinkOptions {
 
 /// NDJSON or CSV files in a directory, one per collection, plus the state file
 /// ([`state::FILE`]) and the lock file ([`LOCK_FILE`]).
+///
+/// Clones are handles on the same sink: batches of different collections are stored at the same
+/// time (each file has its own lock; the state file is shared).
 #[derive(Debug, Clone)]
 pub struct FileSink {
-    inner: Arc<Mutex<Inner>>,
+    inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
 struct Inner {
     dir: PathBuf,
     options: FileSinkOptions,
+    saved: Mutex<Saved>,
+    files: Mutex<HashMap<&'static str, Arc<Mutex<Index>>>>,
+    notes: Vec<String>,
+    _lock: File,
+}
+
+/// The state file, and whether it is behind what the files hold.
+#[derive(Debug)]
+struct Saved {
     state: State,
     dirty: bool,
     saved_at: Instant,
-    files: HashMap<&'static str, Index>,
-    notes: Vec<String>,
-    _lock: File,
 }
 
 /// What a file holds, read once per run.
@@ -158,59 +167,59 @@ impl FileSink {
             }
         };
         Ok(FileSink {
-            inner: Arc::new(Mutex::new(Inner {
+            inner: Arc::new(Inner {
                 dir,
                 options,
-                state,
-                dirty: false,
-                saved_at: Instant::now(),
-                files: HashMap::new(),
+                saved: Mutex::new(Saved {
+                    state,
+                    dirty: false,
+                    saved_at: Instant::now(),
+                }),
+                files: Mutex::new(HashMap::new()),
                 notes,
                 _lock: lock,
-            })),
+            }),
         })
     }
 
     /// Things worth telling the user that did not stop the sink (a damaged state file).
     pub fn notes(&self) -> Vec<String> {
-        self.with(|inner| Ok(inner.notes.clone())).unwrap_or_default()
+        self.inner.notes.clone()
     }
 
     /// The directory.
     pub fn dir(&self) -> PathBuf {
-        self.with(|inner| Ok(inner.dir.clone())).unwrap_or_default()
+        self.inner.dir.clone()
     }
 
     /// The file name of `collection` in this sink.
     pub fn file_name(&self, collection: &Collection) -> String {
-        self.with(|inner| Ok(inner.options.format.file_name(collection)))
-            .unwrap_or_default()
+        self.inner.options.format.file_name(collection)
     }
 
     /// Documents of `collection` in its file, if this run has read or written it.
     pub fn documents(&self, collection: &Collection) -> Option<u64> {
-        self.with(|inner| Ok(inner.files.get(collection.route).filter(|i| i.exists).map(|i| i.total)))
-            .ok()
-            .flatten()
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T, SinkError>) -> Result<T, SinkError> {
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| SinkError::Storage("the file sink was poisoned by a panic".into()))?;
-        f(&mut inner)
+        let index = guard(&self.inner.files).ok()?.get(collection.route).cloned()?;
+        let index = guard(&index).ok()?;
+        index.exists.then_some(index.total)
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Inner) -> Result<T, SinkError> + Send + 'static,
+        f: impl FnOnce(&Inner) -> Result<T, SinkError> + Send + 'static,
     ) -> Result<T, SinkError> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.with(f))
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner))
             .await
             .map_err(|err| SinkError::Storage(format!("the file sink's task failed: {err}").into()))?
     }
+}
+
+/// A lock of the sink's, or an error if a panic poisoned it.
+fn guard<T>(mutex: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, SinkError> {
+    mutex
+        .lock()
+        .map_err(|_| SinkError::Storage("the file sink was poisoned by a panic".into()))
 }
 
 impl Sink for FileSink {
@@ -225,6 +234,12 @@ impl Sink for FileSink {
     async fn finish(&mut self) -> Result<(), SinkError> {
         self.blocking(|inner| inner.save(true)).await
     }
+
+    fn concurrent(&self) -> Option<Self> {
+        // Under the pause hook, files are written one at a time, so that a pause stops the
+        // process's writing at that moment, as a crash would.
+        (!pause_hook_set()).then(|| self.clone())
+    }
 }
 
 impl Inner {
@@ -232,26 +247,33 @@ impl Inner {
         self.dir.join(name)
     }
 
-    fn index(&mut self, collection: &'static Collection) -> Result<&mut Index, SinkError> {
-        if !self.files.contains_key(collection.route) {
-            let name = self.options.format.file_name(collection);
-            let path = self.path(&name);
-            let index = match self.options.format {
-                FileFormat::Ndjson => scan_ndjson(&path, collection),
-                FileFormat::Csv => scan_csv(&path, collection),
-            }
-            .map_err(|err| SinkError::io(format!("cannot read {}", path.display()), err))?;
-            self.files.insert(collection.route, index);
+    /// What `collection`'s file holds: read the first time it is asked for.
+    fn index(&self, collection: &'static Collection) -> Result<Arc<Mutex<Index>>, SinkError> {
+        let mut files = guard(&self.files)?;
+        if let Some(index) = files.get(collection.route) {
+            return Ok(Arc::clone(index));
         }
-        self.files
-            .get_mut(collection.route)
-            .ok_or_else(|| SinkError::Storage("the file index vanished".into()))
+        let name = self.options.format.file_name(collection);
+        let path = self.path(&name);
+        let index = match self.options.format {
+            FileFormat::Ndjson => scan_ndjson(&path, collection),
+            FileFormat::Csv => scan_csv(&path, collection),
+        }
+        .map_err(|err| SinkError::io(format!("cannot read {}", path.display()), err))?;
+        let index = Arc::new(Mutex::new(index));
+        files.insert(collection.route, Arc::clone(&index));
+        Ok(index)
     }
 
-    fn resume(&mut self, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
+    fn resume(&self, collection: &'static Collection) -> Result<Option<Mark>, SinkError> {
         let name = self.options.format.file_name(collection);
-        let through = self.state.files.get(&name).and_then(|e| e.through.clone());
+        let through = guard(&self.saved)?
+            .state
+            .files
+            .get(&name)
+            .and_then(|e| e.through.clone());
         let index = self.index(collection)?;
+        let index = guard(&index)?;
         if !index.exists {
             return Ok(None);
         }
@@ -264,13 +286,16 @@ impl Inner {
         Ok((mark.last.is_some() || mark.through.is_some()).then_some(mark))
     }
 
-    fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
+    fn upsert(&self, batch: Batch) -> Result<Upserted, SinkError> {
         let collection = batch.collection;
         let name = self.options.format.file_name(collection);
         let path = self.path(&name);
         let (format, mode, csv_options) = (self.options.format, self.options.mode, self.options.csv);
-        let dir = self.dir.clone();
+        let dir = &self.dir;
+        // The file's lock is held while it is replaced: one writer a file, any number of files.
         let index = self.index(collection)?;
+        let mut index = guard(&index)?;
+        let index = &mut *index;
         let mut docs = batch.docs;
         if format == FileFormat::Csv {
             // A document keyed by its content is known in a CSV file by its record.
@@ -287,17 +312,17 @@ impl Inner {
         let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let done = match (format, append) {
-            (FileFormat::Ndjson, true) => append_rows(&dir, &name, mode, index, &rows, |doc| {
+            (FileFormat::Ndjson, true) => append_rows(dir, &name, mode, index, &rows, |doc| {
                 Ok(std::borrow::Cow::Borrowed(doc.json()))
             }),
             (FileFormat::Csv, true) => {
                 let header = csv_header(collection);
-                append_rows(&dir, &name, mode, index, &rows, |doc| {
+                append_rows(dir, &name, mode, index, &rows, |doc| {
                     csv_row(doc.json(), &header, csv_options).map(std::borrow::Cow::Owned)
                 })
             }
-            (FileFormat::Ndjson, false) => merge_ndjson(&dir, &name, mode, collection, &rows),
-            (FileFormat::Csv, false) => merge_csv(&dir, &name, mode, collection, &rows, csv_options),
+            (FileFormat::Ndjson, false) => merge_ndjson(dir, &name, mode, collection, &rows),
+            (FileFormat::Csv, false) => merge_csv(dir, &name, mode, collection, &rows, csv_options),
         }
         .map_err(what)?;
         index.last = match batch.mark.last.as_deref() {
@@ -315,34 +340,36 @@ impl Inner {
         index.total = done.total;
         pause_after_replace(&name);
         let bytes = fs::metadata(&path).ok().map(|m| m.len());
-        self.state.files.insert(
-            name,
-            Entry {
-                collection: collection.route.to_owned(),
-                last: batch
-                    .mark
-                    .last
-                    .or_else(|| self.files.get(collection.route).and_then(|i| i.last.clone())),
-                through: batch.mark.through,
-                documents: done.total,
-                bytes,
-                updated_at: chrono::Local::now().to_rfc3339(),
-            },
-        );
-        self.dirty = true;
-        self.save(false)?;
+        let entry = Entry {
+            collection: collection.route.to_owned(),
+            last: batch.mark.last.or_else(|| index.last.clone()),
+            through: batch.mark.through,
+            documents: done.total,
+            bytes,
+            updated_at: chrono::Local::now().to_rfc3339(),
+        };
+        let mut saved = guard(&self.saved)?;
+        saved.state.files.insert(name, entry);
+        saved.dirty = true;
+        self.save_state(&mut saved, false)?;
         Ok(done)
     }
 
-    fn save(&mut self, now: bool) -> Result<(), SinkError> {
-        if self.dirty && (now || self.saved_at.elapsed() >= STATE_EVERY) {
+    fn save(&self, now: bool) -> Result<(), SinkError> {
+        let mut saved = guard(&self.saved)?;
+        self.save_state(&mut saved, now)
+    }
+
+    fn save_state(&self, saved: &mut Saved, now: bool) -> Result<(), SinkError> {
+        if saved.dirty && (now || saved.saved_at.elapsed() >= STATE_EVERY) {
             // The files the state names are replaced before it is: their names first.
             sync_dir(&self.dir).map_err(|err| SinkError::io(format!("cannot flush {}", self.dir.display()), err))?;
-            self.state
+            saved
+                .state
                 .save(&self.dir, self.options.mode)
                 .map_err(|err| SinkError::io(format!("cannot write {}", self.dir.join(state::FILE).display()), err))?;
-            self.dirty = false;
-            self.saved_at = Instant::now();
+            saved.dirty = false;
+            saved.saved_at = Instant::now();
         }
         Ok(())
     }
@@ -369,6 +396,15 @@ fn unique(docs: Vec<Doc>) -> Vec<Doc> {
         }
     }
     out
+}
+
+/// Whether the pause hook ([`pause_after_replace`]) is set: never in release builds without
+/// the `test-hooks` feature.
+fn pause_hook_set() -> bool {
+    #[cfg(any(debug_assertions, feature = "test-hooks"))]
+    return std::env::var_os("OURA_SYNC_PAUSE_AFTER_REPLACE").is_some();
+    #[cfg(not(any(debug_assertions, feature = "test-hooks")))]
+    false
 }
 
 /// Test hook: with `OURA_SYNC_PAUSE_AFTER_REPLACE=<ms>` (debug builds, or the `test-hooks`

@@ -330,6 +330,16 @@ pub trait Sink: Send + 'static {
 
     /// Commits whatever is pending (the file sink's state file).
     fn finish(&mut self) -> impl Future<Output = Result<(), SinkError>> + Send;
+
+    /// Another handle on this sink, to store a batch of another collection while this one
+    /// stores one, when the sink can (the file sink can: each file has its own lock). `None`,
+    /// the default, has the batches stored one after another.
+    fn concurrent(&self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 #[cfg(test)]
