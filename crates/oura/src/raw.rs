@@ -1,18 +1,16 @@
 //! Documents as Oura sent them: each one's JSON text inside its page's body, shared rather than
 //! copied, with what identifies it and places it in time read once, in place.
 //!
-//! A page's body is validated once as JSON (and UTF-8) by `serde_json`, which also finds where
-//! each document starts and ends. Each document is then walked once by a small scanner that
-//! trusts that validation: it reads the top-level `id` and position field, skips every other
-//! value without decoding it, and notes whether the text holds whitespace outside its strings.
+//! A page's body is read in one pass ([`Parser`]): it is checked as JSON the way `serde_json`
+//! checks it (UTF-8, strings and their escapes, numbers, nesting), each document's place in
+//! the body is noted, its top-level `id` and position field are read, and whether it holds
+//! whitespace outside its strings. Nothing else is decoded.
 
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde::de::{DeserializeOwned, IgnoredAny};
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 
 use crate::collections::Collection;
 use crate::range::Position;
@@ -72,19 +70,16 @@ impl RawDocument {
     /// JSON value.
     pub fn new(collection: &Collection, text: impl Into<String>) -> serde_json::Result<RawDocument> {
         let text: String = text.into();
-        serde_json::from_str::<IgnoredAny>(&text)?;
-        // The value without the whitespace around it, as a page's documents are.
-        let bytes = text.as_bytes();
-        let start = bytes.iter().position(|b| !is_space(*b)).unwrap_or(0);
-        let end = bytes.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
-        let span = Span::new(start..end)
-            .ok_or_else(|| <serde_json::Error as serde::de::Error>::custom("a document of 4 GiB or more"))?;
-        Ok(RawDocument::read(Arc::new(Body(text)), span, collection.position))
+        let mut parser = Parser::new(text.as_bytes());
+        parser.space();
+        let (span, head) = parser.document(collection.position)?;
+        parser.space();
+        parser.end()?;
+        let span = Span::new(span).ok_or_else(|| fail("a document of 4 GiB or more"))?;
+        Ok(RawDocument::with(Arc::new(Body(text)), span, head))
     }
 
-    /// The document at `text` in the validated `body`, its head read.
-    fn read(body: Arc<Body>, text: Span, field: Option<&str>) -> RawDocument {
-        let head = Scanner::head(body.0.as_bytes(), text.range(), field);
+    fn with(body: Arc<Body>, text: Span, head: Head) -> RawDocument {
         RawDocument {
             body,
             text,
@@ -159,72 +154,29 @@ impl AsRef<str> for RawDocument {
     }
 }
 
-/// The documents of a page's `body` and its next token: the body validated once, each
+/// The documents of a page's `body` and its next token: the body checked once, each
 /// document's text found in it, not copied, and its head read with the position in `field`.
 /// On an error, the body is handed back with it.
 pub(crate) fn page(
     body: Vec<u8>,
     field: Option<&str>,
 ) -> Result<crate::paginate::Wire<RawDocument>, (serde_json::Error, Vec<u8>)> {
-    #[derive(Deserialize)]
-    struct Wire<'a> {
-        #[serde(borrow)]
-        data: Vec<&'a RawValue>,
-        #[serde(default)]
-        next_token: Option<String>,
-    }
     let body = match String::from_utf8(body) {
         Ok(text) => text,
         Err(err) => {
-            let body = err.into_bytes();
-            // serde_json names the place of the invalid UTF-8.
-            let err = serde_json::from_slice::<IgnoredAny>(&body)
-                .err()
-                .unwrap_or_else(|| <serde_json::Error as serde::de::Error>::custom("invalid UTF-8"));
-            return Err((err, body));
+            let at = err.utf8_error().valid_up_to();
+            return Err((fail(&format!("invalid UTF-8 at byte {at}")), err.into_bytes()));
         }
     };
-    let (spans, next_token) = match serde_json::from_str::<Wire<'_>>(&body) {
-        Ok(wire) => {
-            let base = body.as_ptr() as usize;
-            let spans: Vec<Option<Span>> = wire
-                .data
-                .iter()
-                .map(|raw| {
-                    let text = raw.get();
-                    let start = (text.as_ptr() as usize).checked_sub(base)?;
-                    let end = start.checked_add(text.len()).filter(|end| *end <= body.len())?;
-                    Span::new(start..end)
-                })
-                .collect();
-            // serde_json borrows every document from the body, and bodies are far below 4 GiB:
-            // a copy for each document is almost never needed.
-            if spans.iter().any(Option::is_none) {
-                let owned: Vec<String> = wire.data.iter().map(|raw| raw.get().to_owned()).collect();
-                let next_token = wire.next_token;
-                let docs: Option<Vec<RawDocument>> = owned
-                    .into_iter()
-                    .map(|text| {
-                        let span = Span::new(0..text.len())?;
-                        Some(RawDocument::read(Arc::new(Body(text)), span, field))
-                    })
-                    .collect();
-                return match docs {
-                    Some(data) => Ok(crate::paginate::Wire { data, next_token }),
-                    None => Err((
-                        <serde_json::Error as serde::de::Error>::custom("a document of 4 GiB or more"),
-                        body.into_bytes(),
-                    )),
-                };
-            }
-            (spans.into_iter().flatten().collect::<Vec<_>>(), wire.next_token)
-        }
+    let read = Parser::new(body.as_bytes()).page(field);
+    let (docs, next_token) = match read {
+        Ok(read) => read,
         Err(err) => return Err((err, body.into_bytes())),
     };
     let body = Arc::new(Body(body));
-    let data = spans
+    let data = docs
         .into_iter()
-        .map(|span| RawDocument::read(Arc::clone(&body), span, field))
+        .map(|(span, head)| RawDocument::with(Arc::clone(&body), span, head))
         .collect();
     Ok(crate::paginate::Wire { data, next_token })
 }
@@ -233,21 +185,17 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
-/// What [`Scanner::head`] reads.
+fn fail(what: &str) -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom(what)
+}
+
+/// What a document's walk reads: its `id` and position field (the last of each when a key is
+/// given twice, as when decoding into a map), and whether it is compact.
 #[derive(Default)]
 struct Head {
     id: Option<Text>,
     position: Option<Text>,
     compact: bool,
-}
-
-/// Walks valid JSON text byte by byte. Every method returns `None` at text that is not what
-/// valid JSON holds there (which validated text never is): the head read so far is kept.
-struct Scanner<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    end: usize,
-    spaced: bool,
 }
 
 /// Which of the keys a head reads a key is.
@@ -257,173 +205,401 @@ enum KeyOf {
     Other,
 }
 
-impl<'a> Scanner<'a> {
-    /// The `id` and `field` of the object at `text` in `body` (the last of each when a key is
-    /// given twice, as when decoding into a map), and whether the text is compact.
-    fn head(body: &'a [u8], text: Range<usize>, field: Option<&str>) -> Head {
-        let mut scanner = Scanner {
-            bytes: body,
-            at: text.start,
-            end: text.end.min(body.len()),
+/// Reads JSON text byte by byte, accepting what `serde_json` accepts.
+struct Parser<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    /// Whitespace was skipped (reset at each document).
+    spaced: bool,
+    /// The objects (`{`) and arrays (`[`) open around the value being read.
+    open: Vec<u8>,
+}
+
+type Read<T> = serde_json::Result<T>;
+
+/// A page's documents (each one's place and head) and its next token.
+type PageRead = (Vec<(Span, Head)>, Option<String>);
+
+impl<'a> Parser<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Parser {
+            bytes,
+            at: 0,
             spaced: false,
-        };
-        let mut head = Head::default();
-        let whole = scanner.object(field, &mut head).is_some() && scanner.at == scanner.end;
-        // A text that was not walked to its end may hold whitespace: it is not called compact.
-        head.compact = whole && !scanner.spaced;
-        head
+            open: Vec::new(),
+        }
     }
 
-    fn object(&mut self, field: Option<&str>, head: &mut Head) -> Option<()> {
-        if self.peek()? != b'{' {
-            // Not an object: no head; the rest is walked only to know whether it is compact.
-            return self.value();
-        }
-        self.at += 1;
-        self.space();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            let key = self.string()?;
-            let which = self.key_of(key, field);
-            self.space();
-            self.expect(b':')?;
-            self.space();
-            let start = self.at;
-            self.value()?;
-            match which {
-                KeyOf::Id => head.id = self.id_text(start..self.at),
-                KeyOf::Position => head.position = self.string_text(start..self.at),
-                KeyOf::Other => {}
-            }
-            self.space();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.space();
-                }
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+    fn fail<T>(&self, what: &str) -> Read<T> {
+        Err(fail(&format!("{what} at byte {}", self.at)))
     }
 
     fn peek(&self) -> Option<u8> {
-        (self.at < self.end).then(|| self.bytes[self.at])
+        self.bytes.get(self.at).copied()
     }
 
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, byte: u8, what: &str) -> Read<()> {
+        if self.eat(byte) { Ok(()) } else { self.fail(what) }
     }
 
     fn space(&mut self) {
-        while self.at < self.end && is_space(self.bytes[self.at]) {
+        while let Some(b) = self.peek() {
+            if !is_space(b) {
+                break;
+            }
             self.at += 1;
             self.spaced = true;
         }
     }
 
-    /// At a string's opening quote: its whole text (quotes included); moves past it.
-    fn string(&mut self) -> Option<Range<usize>> {
-        let start = self.at;
-        self.expect(b'"')?;
-        while self.at < self.end {
-            match self.bytes[self.at] {
-                b'"' => {
-                    self.at += 1;
-                    return Some(start..self.at);
-                }
-                b'\\' => self.at += 2,
-                _ => self.at += 1,
-            }
+    fn end(&self) -> Read<()> {
+        if self.at == self.bytes.len() {
+            Ok(())
+        } else {
+            self.fail("trailing characters")
         }
-        None
     }
 
-    /// Moves past one value of any kind.
-    fn value(&mut self) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.string().map(drop),
-            b'{' | b'[' => {
-                let mut depth = 0_usize;
-                while let Some(byte) = self.peek() {
-                    match byte {
-                        b'"' => {
-                            self.string()?;
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth = depth.checked_sub(1)?;
-                            if depth == 0 {
-                                self.at += 1;
-                                return Some(());
+    /// A page: an object whose `data` is an array of documents and whose `next_token`, if
+    /// any, a string or null; other keys are skipped.
+    fn page(mut self, field: Option<&str>) -> Read<PageRead> {
+        self.space();
+        self.expect(b'{', "expected a page object")?;
+        self.space();
+        let mut data = None;
+        let mut next_token = None;
+        let mut seen_token = false;
+        if !self.eat(b'}') {
+            loop {
+                let key = self.string()?;
+                let name = self.text(key.clone())?;
+                self.space();
+                self.expect(b':', "expected `:`")?;
+                self.space();
+                match &*name {
+                    "data" if data.is_some() => return self.fail("duplicate field `data`"),
+                    "data" => data = Some(self.documents(field)?),
+                    "next_token" if seen_token => return self.fail("duplicate field `next_token`"),
+                    "next_token" => {
+                        seen_token = true;
+                        next_token = match self.peek() {
+                            Some(b'"') => {
+                                let token = self.string()?;
+                                Some(self.text(token)?.into_owned())
                             }
-                        }
-                        byte if is_space(byte) => self.spaced = true,
-                        _ => {}
+                            Some(b'n') => {
+                                self.word(b"null")?;
+                                None
+                            }
+                            _ => return self.fail("`next_token` is neither a string nor null"),
+                        };
                     }
-                    self.at += 1;
+                    _ => self.value()?,
                 }
-                None
-            }
-            _ => {
-                // A number, `true`, `false` or `null`: up to the next delimiter.
-                let start = self.at;
-                while let Some(byte) = self.peek() {
-                    if matches!(byte, b',' | b'}' | b']') || is_space(byte) {
+                self.space();
+                match self.peek() {
+                    Some(b',') => {
+                        self.at += 1;
+                        self.space();
+                    }
+                    Some(b'}') => {
+                        self.at += 1;
                         break;
                     }
-                    self.at += 1;
+                    _ => return self.fail("expected `,` or `}`"),
                 }
-                (self.at > start).then_some(())
+            }
+        }
+        self.space();
+        self.end()?;
+        match data {
+            Some(data) => Ok((data, next_token)),
+            None => self.fail("missing field `data`"),
+        }
+    }
+
+    /// An array of documents: each one's place and head.
+    fn documents(&mut self, field: Option<&str>) -> Read<Vec<(Span, Head)>> {
+        self.expect(b'[', "`data` is not an array")?;
+        self.space();
+        let mut docs = Vec::new();
+        if self.eat(b']') {
+            return Ok(docs);
+        }
+        loop {
+            let (range, head) = self.document(field)?;
+            let Some(span) = Span::new(range) else {
+                return self.fail("a page of 4 GiB or more");
+            };
+            docs.push((span, head));
+            self.space();
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    self.space();
+                }
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(docs);
+                }
+                _ => return self.fail("expected `,` or `]`"),
             }
         }
     }
 
-    fn key_of(&self, key: Range<usize>, field: Option<&str>) -> KeyOf {
-        let quoted = &self.bytes[key.clone()];
-        let inner = &quoted[1..quoted.len() - 1];
-        let unescaped;
-        let name: &[u8] = if inner.contains(&b'\\') {
-            unescaped = unescape(quoted).unwrap_or_default();
-            unescaped.as_bytes()
+    /// One document (any value): where it is and, for an object, its head.
+    fn document(&mut self, field: Option<&str>) -> Read<(Range<usize>, Head)> {
+        let start = self.at;
+        self.spaced = false;
+        let mut head = Head::default();
+        if self.peek() != Some(b'{') {
+            // Not an object: no head.
+            self.value()?;
+            head.compact = !self.spaced;
+            return Ok((start..self.at, head));
+        }
+        self.at += 1;
+        self.space();
+        if !self.eat(b'}') {
+            loop {
+                let key = self.string()?;
+                let which = self.key_of(key, field)?;
+                self.space();
+                self.expect(b':', "expected `:`")?;
+                self.space();
+                let value = self.at;
+                self.value()?;
+                match which {
+                    KeyOf::Id => head.id = self.id_text(value..self.at)?,
+                    KeyOf::Position => head.position = self.string_text(value..self.at)?,
+                    KeyOf::Other => {}
+                }
+                self.space();
+                match self.peek() {
+                    Some(b',') => {
+                        self.at += 1;
+                        self.space();
+                    }
+                    Some(b'}') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return self.fail("expected `,` or `}`"),
+                }
+            }
+        }
+        head.compact = !self.spaced;
+        Ok((start..self.at, head))
+    }
+
+    /// Any value, nested ones read without recursion.
+    fn value(&mut self) -> Read<()> {
+        let base = self.open.len();
+        loop {
+            // A value starts here.
+            match self.peek() {
+                Some(b'{') => {
+                    self.at += 1;
+                    self.space();
+                    if !self.eat(b'}') {
+                        self.open.push(b'{');
+                        self.member()?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.at += 1;
+                    self.space();
+                    if !self.eat(b']') {
+                        self.open.push(b'[');
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(b't') => self.word(b"true")?,
+                Some(b'f') => self.word(b"false")?,
+                Some(b'n') => self.word(b"null")?,
+                _ => return self.fail("expected a value"),
+            }
+            // A value ended: close what ends with it, up to where the next value starts.
+            loop {
+                if self.open.len() == base {
+                    return Ok(());
+                }
+                self.space();
+                let open = self.open[self.open.len() - 1];
+                match (open, self.peek()) {
+                    (_, Some(b',')) => {
+                        self.at += 1;
+                        self.space();
+                        if open == b'{' {
+                            self.member()?;
+                        }
+                        break;
+                    }
+                    (b'{', Some(b'}')) | (b'[', Some(b']')) => {
+                        self.at += 1;
+                        self.open.pop();
+                    }
+                    _ => return self.fail("expected `,` or the end of an object or array"),
+                }
+            }
+        }
+    }
+
+    /// An object's key and its `:`, up to its value.
+    fn member(&mut self) -> Read<()> {
+        self.string()?;
+        self.space();
+        self.expect(b':', "expected `:`")?;
+        self.space();
+        Ok(())
+    }
+
+    /// A string: its text between the quotes (escapes checked, not decoded).
+    fn string(&mut self) -> Read<Range<usize>> {
+        let start = self.at;
+        self.expect(b'"', "expected a string")?;
+        loop {
+            // The plain run first: most strings hold nothing else.
+            while let Some(&b) = self.bytes.get(self.at) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.at += 1;
+            }
+            match self.peek() {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(start + 1..self.at - 1);
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.at += 1,
+                        Some(b'u') => {
+                            let hex = self.bytes.get(self.at + 1..self.at + 5);
+                            if !hex.is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)) {
+                                return self.fail("invalid \\u escape");
+                            }
+                            self.at += 5;
+                        }
+                        _ => return self.fail("invalid escape"),
+                    }
+                }
+                Some(_) => return self.fail("control character in a string"),
+                None => return self.fail("unterminated string"),
+            }
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Read<()> {
+        self.eat(b'-');
+        match self.peek() {
+            Some(b'0') => {
+                self.at += 1;
+                if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                    return self.fail("invalid number");
+                }
+            }
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return self.fail("invalid number"),
+        }
+        if self.eat(b'.') {
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return self.fail("invalid number");
+            }
+            self.digits();
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            if !self.eat(b'+') {
+                self.eat(b'-');
+            }
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return self.fail("invalid number");
+            }
+            self.digits();
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+    }
+
+    fn word(&mut self, word: &[u8]) -> Read<()> {
+        if self.bytes.get(self.at..self.at + word.len()) == Some(word) {
+            self.at += word.len();
+            Ok(())
         } else {
-            inner
+            self.fail("expected a value")
+        }
+    }
+
+    /// A string's text (between the quotes), unescaped when it holds escapes.
+    fn text(&self, inner: Range<usize>) -> Read<std::borrow::Cow<'a, str>> {
+        let bytes: &'a [u8] = self.bytes;
+        let raw = &bytes[inner.clone()];
+        if raw.contains(&b'\\') {
+            unescape(&bytes[inner.start - 1..inner.end + 1])
+                .map(std::borrow::Cow::Owned)
+                .ok_or_else(|| fail("invalid escape"))
+        } else {
+            std::str::from_utf8(raw)
+                .map(std::borrow::Cow::Borrowed)
+                .map_err(|_| fail("invalid UTF-8"))
+        }
+    }
+
+    /// Which key `key` is. Escapes serde_json would not decode (a lone surrogate) name no key
+    /// of a head; inside a document they are still valid JSON.
+    fn key_of(&self, key: Range<usize>, field: Option<&str>) -> Read<KeyOf> {
+        let Ok(name) = self.text(key) else {
+            return Ok(KeyOf::Other);
         };
-        if name == b"id" {
+        Ok(if name == "id" {
             KeyOf::Id
-        } else if field.is_some_and(|field| field.as_bytes() == name) {
+        } else if field.is_some_and(|field| field == name) {
             KeyOf::Position
         } else {
             KeyOf::Other
-        }
+        })
     }
 
     /// An `id` value: a string's text, `null` none, anything else its JSON text.
-    fn id_text(&self, value: Range<usize>) -> Option<Text> {
+    fn id_text(&self, value: Range<usize>) -> Read<Option<Text>> {
         match &self.bytes[value.clone()] {
-            b"null" => None,
+            b"null" => Ok(None),
             [b'"', ..] => self.string_text(value),
-            _ => Span::new(value).map(Text::In),
+            _ => Ok(Span::new(value).map(Text::In)),
         }
     }
 
     /// A string value's text, unescaped; any other value none.
-    fn string_text(&self, value: Range<usize>) -> Option<Text> {
+    fn string_text(&self, value: Range<usize>) -> Read<Option<Text>> {
         let quoted = &self.bytes[value.clone()];
         if quoted.first() != Some(&b'"') || quoted.len() < 2 {
-            return None;
+            return Ok(None);
         }
         if quoted.contains(&b'\\') {
-            unescape(quoted).map(|text| Text::Owned(text.into_boxed_str()))
+            // A string serde_json would not decode (a lone surrogate) is no text.
+            Ok(unescape(quoted).map(|text| Text::Owned(text.into_boxed_str())))
         } else {
-            Span::new(value.start + 1..value.end - 1).map(Text::In)
+            Ok(Span::new(value.start + 1..value.end - 1).map(Text::In))
         }
     }
 }
@@ -556,5 +732,121 @@ mod tests {
             // The body comes back whole, for the error's snippet.
             assert_eq!(back, bad);
         }
+    }
+
+    /// Whether valid JSON text holds whitespace outside its strings.
+    fn spaced(text: &str) -> bool {
+        let (mut in_string, mut escaped) = (false, false);
+        text.bytes().any(|b| {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                false
+            } else {
+                in_string = b == b'"';
+                is_space(b)
+            }
+        })
+    }
+
+    /// serde_json's reading of a page, as the facade read pages before.
+    fn by_serde(body: &[u8]) -> Option<(Vec<String>, Option<String>)> {
+        #[derive(serde::Deserialize)]
+        struct Wire<'a> {
+            #[serde(borrow)]
+            data: Vec<&'a serde_json::value::RawValue>,
+            #[serde(default)]
+            next_token: Option<String>,
+        }
+        let wire: Wire<'_> = serde_json::from_slice(body).ok()?;
+        Some((
+            wire.data.iter().map(|raw| raw.get().to_owned()).collect(),
+            wire.next_token,
+        ))
+    }
+
+    #[test]
+    fn pages_are_accepted_and_refused_as_serde_json_does() {
+        let seeds: [&[u8]; 5] = [
+            br#"{"data":[{"id":"a","day":"2024-01-01","score":80,"n":-1.5e+3,"z":0.25E-2,"ok":true,"x":null,"l":[1,[2,{}],[]],"s":"q\"\u00e9\n\/"},{"day":"2024-01-02","id":7}],"next_token":"t1"}"#,
+            b" { \"next_token\" : null , \"data\" : [ 1 , \"s\" , [ ] , { } , {\"day\" : \"2024-01-03\" } ] , \"extra\" : {\"a\":[true,false]} } \n",
+            br#"{"data":[]}"#,
+            "{\"data\":[{\"id\":\"\u{e9}\u{1f600}\",\"day\":\"2024-02-29\",\"t\":\"x\\ud83d\\ude00\"}],\"next_token\":\"\\u0041\"}".as_bytes(),
+            br#"{"other":[{"data":1}],"data":[{"id":-0,"day":"2024-01-01","deep":[[[[{"a":[{}]}]]]]}]}"#,
+        ];
+        let alphabet = b"{}[],:\"\\ \t\n0123456789.eE+-tfnulrsaxyd\x01\x7f";
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let (mut compared, mut accepted) = (0, 0);
+        for seed in seeds {
+            for round in 0..3000 {
+                let mut body = seed.to_vec();
+                // The first round of each seed is the seed itself.
+                for _ in 0..usize::from(round > 0) * (1 + next(3)) {
+                    let at = next(body.len() + 1);
+                    let byte = alphabet[next(alphabet.len())];
+                    match next(4) {
+                        0 if at < body.len() => body[at] = byte,
+                        1 => body.insert(at, byte),
+                        2 if at < body.len() => {
+                            body.remove(at);
+                        }
+                        _ => {
+                            let end = (at + next(8)).min(body.len());
+                            let piece = body[at.min(end)..end].to_vec();
+                            body.splice(at.min(end)..at.min(end), piece);
+                        }
+                    }
+                }
+                let theirs = by_serde(&body);
+                // serde_json also reads a struct from an array (its fields in order); a page
+                // is an object.
+                if theirs.is_some() && body.iter().find(|b| !is_space(**b)) == Some(&b'[') {
+                    continue;
+                }
+                let ours = page(body.clone(), Some("day"));
+                let shown = String::from_utf8_lossy(&body).into_owned();
+                match (&ours, &theirs) {
+                    (Ok(wire), Some((texts, token))) => {
+                        let ours: Vec<&str> = wire.data.iter().map(RawDocument::text).collect();
+                        assert_eq!(&ours, texts, "{shown}");
+                        assert_eq!(&wire.next_token, token, "{shown}");
+                        for doc in &wire.data {
+                            let Ok(value) = serde_json::from_str::<serde_json::Value>(doc.text()) else {
+                                continue;
+                            };
+                            if let Some(id) = value.get("id").and_then(serde_json::Value::as_str) {
+                                assert_eq!(doc.id(), Some(id), "{shown}");
+                            }
+                            let day = value.get("day").and_then(serde_json::Value::as_str);
+                            assert_eq!(doc.position_text(), day, "{shown}");
+                            assert_eq!(doc.is_compact(), !spaced(doc.text()), "{shown}");
+                        }
+                        accepted += 1;
+                    }
+                    (Err((_, back)), None) => assert_eq!(back, &body, "the body comes back"),
+                    _ => panic!(
+                        "ours {:?}, serde_json's {theirs:?}: {shown}",
+                        ours.as_ref().map(|w| w.data.len())
+                    ),
+                }
+                compared += 1;
+            }
+        }
+        // Both outcomes are well represented.
+        assert!(
+            compared > 10_000 && accepted > 1_000 && compared - accepted > 5_000,
+            "{compared} {accepted}"
+        );
     }
 }
