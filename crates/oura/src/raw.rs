@@ -370,8 +370,8 @@ impl<'a> Parser<'a> {
         self.space();
         if !self.eat(b'}') {
             loop {
-                let key = self.string()?;
-                let which = self.key_of(key, field)?;
+                let (key, escaped) = self.string_escaped()?;
+                let which = self.key_of(key, escaped, field);
                 self.space();
                 self.expect(b':', "expected `:`")?;
                 self.space();
@@ -469,7 +469,13 @@ impl<'a> Parser<'a> {
 
     /// A string: its text between the quotes (escapes checked, not decoded).
     fn string(&mut self) -> Read<Range<usize>> {
+        self.string_escaped().map(|(text, _)| text)
+    }
+
+    /// [`string`](Self::string), and whether the text holds escapes.
+    fn string_escaped(&mut self) -> Read<(Range<usize>, bool)> {
         let start = self.at;
+        let mut escaped = false;
         self.expect(b'"', "expected a string")?;
         loop {
             // The plain run first: most strings hold nothing else.
@@ -482,9 +488,10 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(start + 1..self.at - 1);
+                    return Ok((start + 1..self.at - 1, escaped));
                 }
                 Some(b'\\') => {
+                    escaped = true;
                     self.at += 1;
                     match self.peek() {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.at += 1,
@@ -565,19 +572,27 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Which key `key` is. Escapes serde_json would not decode (a lone surrogate) name no key
-    /// of a head; inside a document they are still valid JSON.
-    fn key_of(&self, key: Range<usize>, field: Option<&str>) -> Read<KeyOf> {
-        let Ok(name) = self.text(key) else {
-            return Ok(KeyOf::Other);
+    /// Which key `key` is: its bytes compared, unescaped first if it holds escapes. Escapes
+    /// serde_json would not decode (a lone surrogate) name no key of a head; inside a
+    /// document they are still valid JSON.
+    fn key_of(&self, key: Range<usize>, escaped: bool, field: Option<&str>) -> KeyOf {
+        let unescaped;
+        let name: &[u8] = if escaped {
+            let Ok(text) = self.text(key) else {
+                return KeyOf::Other;
+            };
+            unescaped = text;
+            unescaped.as_bytes()
+        } else {
+            &self.bytes[key]
         };
-        Ok(if name == "id" {
+        if name == b"id" {
             KeyOf::Id
-        } else if field.is_some_and(|field| field == name) {
+        } else if field.is_some_and(|field| field.as_bytes() == name) {
             KeyOf::Position
         } else {
             KeyOf::Other
-        })
+        }
     }
 
     /// An `id` value: a string's text, `null` none, anything else its JSON text.
