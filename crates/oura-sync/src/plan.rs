@@ -203,15 +203,26 @@ pub fn units_in(
     }
 }
 
-/// Orders units for running: longest chains of pages first, so that the last ones to finish
-/// are short; equal ones in time order, so that every collection's committed prefix keeps
-/// advancing.
+/// Orders units for running, a collection's units together and in time order: collections
+/// with the longest chain of pages first (so that the last ones to finish are short), and of
+/// those the ones with the most pages first. A collection is then finished, and written,
+/// while the others are still being fetched, and the last writes of a run are small: a
+/// collection's short last window (a time series' last days) is not left for the end.
 pub fn schedule(units: &mut [Unit]) {
+    let mut weight: std::collections::HashMap<usize, (f64, f64)> = std::collections::HashMap::new();
+    for unit in units.iter() {
+        let (longest, total) = weight.entry(unit.slot).or_insert((0.0, 0.0));
+        *longest = longest.max(unit.expected_pages());
+        *total += unit.expected_pages();
+    }
+    let of = |unit: &Unit| weight.get(&unit.slot).copied().unwrap_or_default();
     units.sort_by(|a, b| {
-        b.expected_pages()
-            .total_cmp(&a.expected_pages())
-            .then(a.index.cmp(&b.index))
+        let ((a_longest, a_total), (b_longest, b_total)) = (of(a), of(b));
+        b_longest
+            .total_cmp(&a_longest)
+            .then(b_total.total_cmp(&a_total))
             .then(a.slot.cmp(&b.slot))
+            .then(a.index.cmp(&b.index))
     });
 }
 
@@ -449,18 +460,25 @@ mod tests {
         all.extend(units(
             1,
             find("heartrate"),
-            Start::Day(day("2025-04-01")),
+            Start::Day(day("2025-03-25")),
             day("2025-06-30"),
             now,
         ));
         schedule(&mut all);
-        assert_eq!(all[0].collection.route, "heartrate");
-        assert_eq!(all[0].index, 0);
-        let sleep_at = all
-            .iter()
-            .position(|u| u.collection.route == "daily_sleep")
-            .expect("sleep");
-        assert!(sleep_at > 0);
+        // The heart rate's windows (the longest chains) first, all of them together and in
+        // time order, its short last window included; the one unit of daily sleep after.
+        let order: Vec<(&str, usize)> = all.iter().map(|u| (u.collection.route, u.index)).collect();
+        let windows = order.len() - 1;
+        assert!(windows >= 3, "{order:?}");
+        assert_eq!(
+            order[..windows],
+            (0..windows).map(|i| ("heartrate", i)).collect::<Vec<_>>()[..]
+        );
+        assert_eq!(order[windows], ("daily_sleep", 0));
+        // Its last window is no longer than daily sleep's chain: by chains alone, daily sleep
+        // would have gone before it.
+        let pages: Vec<f64> = all.iter().map(Unit::expected_pages).collect();
+        assert!(pages[windows - 1] <= pages[windows], "{pages:?}");
     }
 
     #[test]
