@@ -228,23 +228,26 @@ fn fields_of(query: &Query) -> Option<&str> {
     query.get("fields").filter(|f| !f.trim().is_empty())
 }
 
-/// A page of a time series: `next_token` always present (`null` on the last page), as Oura
-/// sends it. Serialized directly unless `fields` asks for an edit.
-fn series_page<T: Serialize>(
+/// A page of a time series: written directly ([`series::page_body`]) unless `fields` asks for
+/// an edit, then through its typed rows.
+fn series_page<S: series::Sample>(
     collection: Collection,
     query: &Query,
-    data: Vec<T>,
+    samples: &[S],
     next_token: Option<String>,
 ) -> Response {
-    #[derive(Serialize)]
-    struct Body<T> {
-        data: Vec<T>,
-        next_token: Option<String>,
-    }
-    let body = Body { data, next_token };
     match fields_of(query) {
-        None => json_body(serde_json::to_vec(&body).unwrap_or_default()),
+        None => json_body(series::page_body(samples, next_token.as_deref())),
         Some(fields) => {
+            #[derive(Serialize)]
+            struct Body<T> {
+                data: Vec<T>,
+                next_token: Option<String>,
+            }
+            let body = Body {
+                data: samples.iter().map(series::Sample::row).collect(),
+                next_token,
+            };
             let mut page = serde_json::to_value(&body).unwrap_or_default();
             filter_fields(&mut page, collection, Some(fields));
             json_ok(page)
@@ -408,22 +411,22 @@ fn time_series_page(
     };
     Ok(match collection {
         Collection::Heartrate => {
-            let (data, next) = if latest {
+            let (samples, next) = if latest {
                 (series::latest_heart_rate(user, from, to).into_iter().collect(), None)
             } else {
                 let page = series::heart_rate(user, from, to, page_size);
                 (page.rows, page.next)
             };
-            series_page::<oura_api_sys::types::PublicHeartRateRow>(collection, query, data, cursor(next))
+            series_page(collection, query, &samples, cursor(next))
         }
         _ => {
-            let (data, next) = if latest {
+            let (samples, next) = if latest {
                 (series::latest_battery(user, from, to).into_iter().collect(), None)
             } else {
                 let page = series::battery(user, from, to, page_size);
                 (page.rows, page.next)
             };
-            series_page::<oura_api_sys::types::PublicRingBatteryLevelRow>(collection, query, data, cursor(next))
+            series_page(collection, query, &samples, cursor(next))
         }
     })
 }

@@ -8,6 +8,7 @@
 
 pub(crate) mod generate;
 pub(crate) mod series;
+pub(crate) mod timestamp;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
@@ -122,10 +123,27 @@ pub(crate) const ACTIVITIES: &[&str] = &[
 
 const OFFSETS_MINUTES: &[i32] = &[120, 60, -300, -480, 540, 0, 330, -180];
 
+/// `NaiveDate::num_days_from_ce` of 1970-01-01: day numbers and unix days differ by this.
+const UNIX_EPOCH_DAY: i64 = 719_163;
+
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
 /// Unix seconds of `minutes` after local midnight of `day`.
 pub(crate) fn local_ts(offset: FixedOffset, day: NaiveDate, minutes: i64) -> i64 {
-    let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
-    midnight - i64::from(offset.local_minus_utc()) + minutes * 60
+    day_start(offset, i64::from(day.num_days_from_ce())) + minutes * 60
+}
+
+/// Unix seconds of local midnight of the day numbered `day` (days from the common era, as
+/// `NaiveDate::num_days_from_ce`): [`local_ts`] without building a date.
+pub(crate) fn day_start(offset: FixedOffset, day: i64) -> i64 {
+    (day - UNIX_EPOCH_DAY) * DAY - i64::from(offset.local_minus_utc())
+}
+
+/// The number (days from the common era) of the user's local day at a unix time:
+/// [`local_day`] without building a date.
+pub(crate) fn local_day_number(offset: FixedOffset, unix: i64) -> i64 {
+    (unix + i64::from(offset.local_minus_utc())).div_euclid(DAY) + UNIX_EPOCH_DAY
 }
 
 /// A unix time shown in the user's offset.
@@ -446,6 +464,12 @@ impl UserData {
         usize::try_from(index).ok().and_then(|index| self.plans.get(index))
     }
 
+    /// The plan of the day numbered `day` (see [`local_day_number`]), if it is in the history.
+    pub(crate) fn plan_of_number(&self, day: i64) -> Option<&DayPlan> {
+        let index = day - i64::from(self.first_day.num_days_from_ce());
+        usize::try_from(index).ok().and_then(|index| self.plans.get(index))
+    }
+
     /// First instant of the history and the end of `today`, in unix seconds.
     pub(crate) fn span(&self) -> (i64, i64) {
         (
@@ -461,6 +485,34 @@ impl UserData {
             Entry::Generated { id } => {
                 let day = NaiveDate::from_num_days_from_ce_opt(key.0)?;
                 generate::document(self, collection, day, key.1, id.clone())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_and_midnights_agree_with_chrono() {
+        let first = NaiveDate::from_ymd_opt(1999, 12, 25).expect("date");
+        for minutes in [-720, -300, -30, 0, 60, 330, 345, 540, 840] {
+            let offset = FixedOffset::east_opt(minutes * 60).expect("offset");
+            for day in first.iter_days().take(9000).step_by(7) {
+                let midnight = day
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(offset).single())
+                    .expect("midnight")
+                    .timestamp();
+                assert_eq!(local_ts(offset, day, 0), midnight, "{day} {offset}");
+                assert_eq!(local_ts(offset, day, 90), midnight + 5400);
+                let number = i64::from(day.num_days_from_ce());
+                for unix in [midnight, midnight + 1, midnight + DAY - 1, midnight + 43_210] {
+                    assert_eq!(local_day_number(offset, unix), number, "{unix} {offset}");
+                    assert_eq!(local_day(offset, unix), day);
+                }
+                assert_eq!(local_day_number(offset, midnight - 1), number - 1);
             }
         }
     }

@@ -1,0 +1,125 @@
+//! Date-times as JSON text, written by hand: the hot path of the time series, where chrono's
+//! generic formatter (through serde's `collect_str`) cost more than generating the samples.
+//! The text is the one chrono's `Serialize` writes for a `DateTime<FixedOffset>` with whole
+//! seconds (`2024-07-01T00:05:00+02:00`, `Z` for UTC); what this writer does not cover (years outside
+//! 0..=9999, offsets with seconds) is left to chrono.
+
+use chrono::FixedOffset;
+
+use super::local_dt;
+
+/// Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
+const EPOCH_FROM_MARCH_0000: i64 = 719_468;
+
+/// The civil date (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + EPOCH_FROM_MARCH_0000;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn two(out: &mut Vec<u8>, value: i64) {
+    out.push(b'0' + (value / 10) as u8);
+    out.push(b'0' + (value % 10) as u8);
+}
+
+/// Appends the JSON string (quotes included) of the instant `unix` shown at `offset`.
+pub(crate) fn write_quoted(out: &mut Vec<u8>, unix: i64, offset: FixedOffset) {
+    let offset_seconds = i64::from(offset.local_minus_utc());
+    let local = unix + offset_seconds;
+    let (year, month, day) = civil(local.div_euclid(86_400));
+    if !(0..=9999).contains(&year) || offset_seconds % 60 != 0 {
+        // Rare shapes: chrono's own text.
+        let _ = serde_json::to_writer(&mut *out, &local_dt(offset, unix));
+        return;
+    }
+    let seconds = local.rem_euclid(86_400);
+    out.push(b'"');
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b'-');
+    two(out, month);
+    out.push(b'-');
+    two(out, day);
+    out.push(b'T');
+    two(out, seconds / 3600);
+    out.push(b':');
+    two(out, seconds / 60 % 60);
+    out.push(b':');
+    two(out, seconds % 60);
+    if offset_seconds == 0 {
+        out.extend_from_slice(b"Z\"");
+        return;
+    }
+    out.push(if offset_seconds < 0 { b'-' } else { b'+' });
+    let minutes = offset_seconds.abs() / 60;
+    two(out, minutes / 60);
+    out.push(b':');
+    two(out, minutes % 60);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prng::Rng;
+
+    fn chrono_text(unix: i64, offset: FixedOffset) -> String {
+        serde_json::to_string(&local_dt(offset, unix)).expect("serializes")
+    }
+
+    fn ours(unix: i64, offset: FixedOffset) -> String {
+        let mut out = Vec::new();
+        write_quoted(&mut out, unix, offset);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn the_text_is_chronos_for_every_instant_and_offset() {
+        let offsets: Vec<FixedOffset> = [-43_200, -34_200, -18_000, -1_800, 0, 3_600, 19_800, 20_700, 50_400]
+            .into_iter()
+            .map(|s| FixedOffset::east_opt(s).expect("offset"))
+            .collect();
+        // Every 5-minute mark for a few years around leap days and the turn of centuries,
+        // then random instants over the years chrono writes with four digits.
+        let mut checked = 0;
+        for start in [951_782_400, 1_709_164_800, 4_107_542_400] {
+            for step in 0..(3 * 366 * 288) {
+                let unix = start - 366 * 86_400 + step * 300;
+                let offset = offsets[(step % offsets.len() as i64) as usize];
+                assert_eq!(ours(unix, offset), chrono_text(unix, offset), "{unix} at {offset}");
+                checked += 1;
+            }
+        }
+        let mut rng = Rng::new(&[42]);
+        for _ in 0..200_000 {
+            let unix = rng.int(-62_135_596_800, 253_402_300_799);
+            let offset = offsets[rng.int(0, offsets.len() as i64 - 1) as usize];
+            assert_eq!(ours(unix, offset), chrono_text(unix, offset), "{unix} at {offset}");
+            checked += 1;
+        }
+        assert!(checked > 1_000_000);
+    }
+
+    #[test]
+    fn shapes_it_does_not_write_are_chronos() {
+        let odd = FixedOffset::east_opt(3_661).expect("offset");
+        assert_eq!(ours(1_700_000_000, odd), chrono_text(1_700_000_000, odd));
+        let utc = FixedOffset::east_opt(0).expect("offset");
+        // Year 10000 and year -1.
+        for unix in [253_402_300_800, -62_198_755_200] {
+            assert_eq!(ours(unix, utc), chrono_text(unix, utc), "{unix}");
+        }
+        assert_eq!(ours(0, utc), "\"1970-01-01T00:00:00Z\"");
+        let west = FixedOffset::west_opt(19_800).expect("offset");
+        assert_eq!(ours(0, west), "\"1969-12-31T18:30:00-05:30\"");
+    }
+}
