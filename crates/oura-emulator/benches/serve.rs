@@ -75,11 +75,12 @@ fn main() {
             let emulator = emulator.expect("emulator");
             let cpu_before = process_cpu();
             let started = Instant::now();
-            let served = runtime.block_on(export(&client, &emulator));
+            let served = runtime.block_on(export(&client, &emulator, run == 0));
             let wall = started.elapsed();
             let used = process_cpu().saturating_sub(cpu_before);
             drop(emulator);
             if run == 0 {
+                counts = served;
                 continue;
             }
             cpu += used;
@@ -87,7 +88,6 @@ fn main() {
             for ((_, times), (_, wall, _, _)) in walls.iter_mut().zip(&served) {
                 times.push(*wall);
             }
-            counts = served;
         }
         let cpu = cpu / runs as u32;
         println!(
@@ -144,8 +144,10 @@ fn ms(d: Duration) -> f64 {
 /// Per collection: wall time, documents (samples), and (pages, bytes).
 type Served = Vec<(Collection, Duration, usize, (usize, usize))>;
 
-/// Every page of every collection over the year, one request at a time.
-async fn export(client: &reqwest::Client, emulator: &Emulator) -> Served {
+/// Every page of every collection over the year, one request at a time; the documents are
+/// counted only when `count` (the warm-up run), so the timed runs measure the server, not this
+/// client.
+async fn export(client: &reqwest::Client, emulator: &Emulator, count: bool) -> Served {
     let token = emulator.token(0);
     let mut served = Vec::new();
     for collection in Collection::ALL {
@@ -175,11 +177,10 @@ async fn export(client: &reqwest::Client, emulator: &Emulator) -> Served {
                     .expect("a body");
                 pages += 1;
                 bytes += body.len();
-                // Count the documents and find the token without decoding the page: each
-                // document is one object in `data`; the token sits at the end.
-                let (count, token) = scan(&body);
-                docs += count;
-                next = token;
+                if count {
+                    docs += documents(&body);
+                }
+                next = next_token(&body);
                 if next.is_none() {
                     break;
                 }
@@ -190,8 +191,9 @@ async fn export(client: &reqwest::Client, emulator: &Emulator) -> Served {
     served
 }
 
-/// The documents of a page (objects at depth 2) and its `next_token`.
-fn scan(body: &[u8]) -> (usize, Option<String>) {
+/// The documents of a page, counted without decoding it: the objects at depth 3 (the page,
+/// `data`, a document).
+fn documents(body: &[u8]) -> usize {
     let (mut depth, mut in_string, mut escaped, mut count) = (0usize, false, false, 0);
     for &b in body {
         if in_string {
@@ -215,13 +217,15 @@ fn scan(body: &[u8]) -> (usize, Option<String>) {
             _ => {}
         }
     }
-    let tail = &body[body.len().saturating_sub(400)..];
-    let tail = String::from_utf8_lossy(tail);
-    let token = tail
-        .rsplit_once("\"next_token\":\"")
+    count
+}
+
+/// A page's `next_token`, which the emulator writes last.
+fn next_token(body: &[u8]) -> Option<String> {
+    let tail = String::from_utf8_lossy(&body[body.len().saturating_sub(400)..]);
+    tail.rsplit_once("\"next_token\":\"")
         .and_then(|(_, rest)| rest.split_once('"'))
-        .map(|(token, _)| token.to_owned());
-    (count, token)
+        .map(|(token, _)| token.to_owned())
 }
 
 fn windows(collection: Collection) -> Vec<String> {

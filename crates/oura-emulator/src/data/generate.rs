@@ -63,6 +63,9 @@ pub(crate) fn document(
         Collection::DailySleep => {
             let night = Night::main(profile, plan);
             let (contributors, score) = sleep_contributors(profile, &night);
+            if let Some(scores) = user.scores_of(day) {
+                let _ = scores.night.set((score, night.lowest_heart_rate()));
+            }
             Document::DailySleep(types::PublicDailySleep {
                 contributors,
                 day,
@@ -72,7 +75,7 @@ pub(crate) fn document(
             })
         }
         Collection::DailyReadiness => {
-            let readiness = readiness(user, plan);
+            let readiness = readiness(user, plan, None);
             Document::DailyReadiness(types::PublicDailyReadiness {
                 contributors: readiness.contributors,
                 day,
@@ -414,18 +417,38 @@ struct Readiness {
     temperature_trend_deviation: Option<f64>,
 }
 
-fn readiness(user: &UserData, plan: &DayPlan) -> Readiness {
+/// The sleep score and the lowest heart rate of the main night of `plan` (`night`, when the
+/// caller has built it already), computed once per day.
+fn night_scores(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> (Option<i64>, Option<i64>) {
+    let compute = || {
+        let built;
+        let night = match night {
+            Some(night) => night,
+            None => {
+                built = Night::main(&user.profile, plan);
+                &built
+            }
+        };
+        (sleep_contributors(&user.profile, night).1, night.lowest_heart_rate())
+    };
+    match user.scores_of(plan.day) {
+        Some(scores) => *scores.night.get_or_init(compute),
+        None => compute(),
+    }
+}
+
+/// Readiness of the day of `plan`; `night` is its main night when the caller has built it.
+fn readiness(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> Readiness {
     let profile = &user.profile;
     let n = day_key(plan.day) as i64;
-    let night = Night::main(profile, plan);
-    let previous_night = sleep_contributors(profile, &night).1;
+    let (previous_night, lowest) = night_scores(user, plan, night);
     let previous_day_activity = plan
         .day
         .pred_opt()
         .and_then(|d| user.plan(d))
         .filter(|p| p.worn)
         .and_then(|p| activity_score(user, p));
-    let lowest = night.lowest_heart_rate().unwrap_or(profile.resting_hr as i64) as f64;
+    let lowest = lowest.unwrap_or(profile.resting_hr as i64) as f64;
     let temperature_deviation = round_to(plan.temperature * 0.4, 2);
     let contributors = types::PublicReadinessContributors {
         activity_balance: Some(score(80.0 + 12.0 * smooth(profile.key ^ 40, n, 14))),
@@ -472,7 +495,7 @@ fn sleep(user: &UserData, plan: &DayPlan, ordinal: u32, id: String) -> Option<ty
         .flat_map(|p| std::iter::repeat_n(char::from(*p), 10))
         .collect();
     let readiness = (!nap).then(|| {
-        let r = readiness(user, plan);
+        let r = readiness(user, plan, Some(&night));
         types::PublicReadiness {
             contributors: r.contributors,
             score: r.score,
@@ -600,9 +623,16 @@ fn activity_summary(user: &UserData, plan: &DayPlan) -> ActivitySummary {
     ActivitySummary { classes, met }
 }
 
+/// The activity score of the day of `plan`, computed once per day.
 fn activity_score(user: &UserData, plan: &DayPlan) -> Option<i64> {
-    let summary = activity_summary(user, plan);
-    activity_contributors(user, plan, &summary).1
+    let compute = || {
+        let summary = activity_summary(user, plan);
+        activity_contributors(user, plan, &summary).1
+    };
+    match user.scores_of(plan.day) {
+        Some(scores) => *scores.activity.get_or_init(compute),
+        None => compute(),
+    }
 }
 
 fn count(classes: &[u8], class: u8) -> i64 {
@@ -696,6 +726,9 @@ fn activity(user: &UserData, plan: &DayPlan, id: String) -> types::PublicDailyAc
     let profile = &user.profile;
     let summary = activity_summary(user, plan);
     let (contributors, score) = activity_contributors(user, plan, &summary);
+    if let Some(scores) = user.scores_of(plan.day) {
+        let _ = scores.activity.set(score);
+    }
     let minutes = |class: u8| count(&summary.classes, class) * 5;
     let steps = (minutes(b'2') as f64 * 6.0
         + minutes(b'3') as f64 * 55.0

@@ -4,14 +4,15 @@
 //! Startup computes only the small day plans and the document index; documents themselves are
 //! generated on request from (seed, user, collection, day, ordinal), and the heart rate and
 //! battery series sample by sample from the time of day, so two years of data cost little
-//! memory and no startup time.
+//! memory and no startup time. Only the few scores a day lends to other days' documents are
+//! kept once computed ([`DayScores`]).
 
 pub(crate) mod generate;
 pub(crate) mod series;
 pub(crate) mod timestamp;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 
@@ -367,6 +368,17 @@ pub(crate) struct DocIndex {
     pub next_seq: u32,
 }
 
+/// Scores of a day that documents of other days embed (a readiness holds the night's sleep
+/// score and lowest heart rate and the day before's activity score), kept once computed: each
+/// costs a whole night or a day of activity to compute, and a few bytes to keep.
+#[derive(Debug, Default)]
+pub(crate) struct DayScores {
+    /// The main night's sleep score and lowest heart rate.
+    pub night: OnceLock<(Option<i64>, Option<i64>)>,
+    /// The activity score.
+    pub activity: OnceLock<Option<i64>>,
+}
+
 /// One user: profile, plans and document index.
 #[derive(Debug)]
 pub(crate) struct UserData {
@@ -374,6 +386,8 @@ pub(crate) struct UserData {
     pub first_day: NaiveDate,
     pub today: NaiveDate,
     pub plans: Vec<DayPlan>,
+    /// One per plan.
+    pub scores: Vec<DayScores>,
     pub index: RwLock<DocIndex>,
 }
 
@@ -453,6 +467,7 @@ impl UserData {
             profile,
             first_day,
             today,
+            scores: plans.iter().map(|_| DayScores::default()).collect(),
             plans,
             index: RwLock::new(doc_index),
         }
@@ -462,6 +477,12 @@ impl UserData {
     pub(crate) fn plan(&self, day: NaiveDate) -> Option<&DayPlan> {
         let index = (day - self.first_day).num_days();
         usize::try_from(index).ok().and_then(|index| self.plans.get(index))
+    }
+
+    /// The kept scores of `day`, if it is in the history.
+    pub(crate) fn scores_of(&self, day: NaiveDate) -> Option<&DayScores> {
+        let index = (day - self.first_day).num_days();
+        usize::try_from(index).ok().and_then(|index| self.scores.get(index))
     }
 
     /// The plan of the day numbered `day` (see [`local_day_number`]), if it is in the history.
