@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -210,10 +209,10 @@ fn filter_fields(page: &mut serde_json::Value, collection: Collection, fields: O
 }
 
 fn json_ok(value: serde_json::Value) -> Response {
-    (StatusCode::OK, Json(value)).into_response()
+    json_body(crate::json::to_vec(&value, 4096))
 }
 
-/// A 200 answer whose body is JSON text already serialized (as [`json_ok`] sends a value).
+/// A 200 answer whose body is JSON text already serialized.
 fn json_body(body: Vec<u8>) -> Response {
     (
         StatusCode::OK,

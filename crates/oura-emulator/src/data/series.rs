@@ -18,6 +18,7 @@ use oura_api_sys::types;
 
 use super::generate::Night;
 use super::{DayPlan, Profile, SLOT, UserData, day_start, local_day_number, timestamp, utc_dt};
+use crate::json::{write_int, write_str};
 use crate::prng::Rng;
 
 /// Seconds between heart rate samples.
@@ -189,36 +190,6 @@ const UTC: FixedOffset = match FixedOffset::east_opt(0) {
     Some(utc) => utc,
     None => panic!("UTC is a valid offset"),
 };
-
-/// Appends an integer's decimal text.
-fn write_int(out: &mut Vec<u8>, value: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
-}
-
-/// Appends a JSON string; text that needs escapes goes through `serde_json`.
-fn write_str(out: &mut Vec<u8>, text: &str) {
-    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        let _ = serde_json::to_writer(&mut *out, text);
-        return;
-    }
-    out.push(b'"');
-    out.extend_from_slice(text.as_bytes());
-    out.push(b'"');
-}
 
 /// The JSON text of a time series page: `{"data":[...],"next_token":...}`, `next_token` always
 /// present (`null` on the last page), as Oura sends it.
@@ -513,12 +484,6 @@ mod tests {
             assert_eq!(page_body(&empty, None), b"{\"data\":[],\"next_token\":null}");
         }
         assert!(compared > 100_000);
-        let mut out = Vec::new();
-        for value in [0, -1, 9, 10, i64::MAX, i64::MIN] {
-            out.clear();
-            write_int(&mut out, value);
-            assert_eq!(out, value.to_string().into_bytes());
-        }
     }
 
     #[test]
