@@ -32,7 +32,16 @@ impl Formatter for Floats {
         let Some(tenths) = tenths(value) else {
             return CompactFormatter.write_f64(writer, value);
         };
-        // `-123456789.5` at most.
+        // Most values are below ten: three bytes (four with a sign) of known length.
+        if tenths < 100 {
+            let (whole, tenth) = (b'0' + (tenths / 10) as u8, b'0' + (tenths % 10) as u8);
+            return if value < 0.0 {
+                writer.write_all(&[b'-', whole, b'.', tenth])
+            } else {
+                writer.write_all(&[whole, b'.', tenth])
+            };
+        }
+        // `-999999999.9` at most.
         let mut text = [0u8; 16];
         let mut at = text.len();
         at -= 1;
@@ -70,21 +79,21 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Vec<u
 
 /// Appends an integer's decimal text.
 pub(crate) fn write_int(out: &mut Vec<u8>, value: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
+    // The digits are written into a buffer copied whole (a copy of known length compiles to a
+    // few moves; one of a varying length is a call), then the buffer's unused end is cut off.
+    let mut text = [0u8; 20];
+    let magnitude = value.unsigned_abs();
+    let sign = usize::from(value < 0);
+    let length = sign + magnitude.checked_ilog10().map_or(1, |log| log as usize + 1);
+    text[0] = b'-';
+    let mut rest = magnitude;
+    for at in (sign..length).rev() {
+        text[at] = b'0' + (rest % 10) as u8;
         rest /= 10;
-        if rest == 0 {
-            break;
-        }
     }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
+    let end = out.len() + length;
+    out.extend_from_slice(&text);
+    out.truncate(end);
 }
 
 /// Appends a JSON string; text that needs escapes goes through `serde_json`.

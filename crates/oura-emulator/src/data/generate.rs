@@ -13,17 +13,17 @@ use oura_api_sys::open_enums::{
 };
 use oura_api_sys::types;
 
-use super::{DayPlan, Profile, SLOT, UserData, local_day, local_dt, local_ts, series, utc_dt};
+use super::{DayPlan, Profile, SLOT, UserData, local_day, local_dt, local_ts, round, series, utc_dt};
 use crate::collection::{Collection, Document};
 use crate::prng::{Rng, smooth, uuid};
 
 fn round_to(value: f64, digits: i32) -> f64 {
     let factor = 10f64.powi(digits);
-    (value * factor).round() / factor
+    round(value * factor) / factor
 }
 
 fn score(value: f64) -> i64 {
-    value.round().clamp(1.0, 100.0) as i64
+    round(value).clamp(1.0, 100.0) as i64
 }
 
 /// A weighted mean of `(value, weight)` pairs, ignoring missing values.
@@ -223,26 +223,51 @@ pub(crate) struct Night {
     pub breath: f64,
 }
 
+/// The first part of a sleep period in its random stream: the hypnogram, heart rate and HRV
+/// (all the heart rate series reads of a night), and the stream where the rest continues. The
+/// movement that follows costs most of a night to generate; [`NightHeart::finish`] adds it.
+pub(crate) struct NightHeart {
+    pub start: i64,
+    /// As [`Night::phases`].
+    pub phases: Vec<u8>,
+    pub heart_rate: Vec<Option<f64>>,
+    pub hrv: Vec<Option<f64>>,
+    pub latency_slots: usize,
+    rng: Rng,
+}
+
 impl Night {
     /// The main sleep ending on the plan's day.
     pub(crate) fn main(profile: &Profile, plan: &DayPlan) -> Night {
-        Night::build(profile, plan, plan.sleep_start, plan.sleep_slots, false)
+        NightHeart::main(profile, plan).finish()
     }
 
     /// The nap of the plan's day, if any.
     pub(crate) fn nap(profile: &Profile, plan: &DayPlan) -> Option<Night> {
-        plan.nap
-            .map(|(start, slots)| Night::build(profile, plan, start, slots, true))
+        NightHeart::nap(profile, plan).map(NightHeart::finish)
+    }
+}
+
+impl NightHeart {
+    /// The main sleep ending on the plan's day.
+    pub(crate) fn main(profile: &Profile, plan: &DayPlan) -> NightHeart {
+        NightHeart::build(profile, plan, plan.sleep_start, plan.sleep_slots, false)
     }
 
-    fn build(profile: &Profile, plan: &DayPlan, start: i64, slots: i64, nap: bool) -> Night {
+    /// The nap of the plan's day, if any.
+    pub(crate) fn nap(profile: &Profile, plan: &DayPlan) -> Option<NightHeart> {
+        plan.nap
+            .map(|(start, slots)| NightHeart::build(profile, plan, start, slots, true))
+    }
+
+    fn build(profile: &Profile, plan: &DayPlan, start: i64, slots: i64, nap: bool) -> NightHeart {
         let n = slots.max(1) as usize;
         let mut rng = Rng::new(&[profile.key, 20, day_key(plan.day), u64::from(nap)]);
         let q = plan.sleep_quality;
         let latency_slots = if nap {
             1
         } else {
-            (2.0 - 1.2 * q + rng.normal()).round().clamp(1.0, 6.0) as usize
+            round(2.0 - 1.2 * q + rng.normal()).clamp(1.0, 6.0) as usize
         };
         let mut phases = Vec::with_capacity(n);
         for p in 0..n {
@@ -256,8 +281,8 @@ impl Night {
                 if (5..9).contains(&(p % 12)) { b'1' } else { b'2' }
             } else {
                 let c = (p - latency_slots) % 18;
-                let deep = ((6.5 - 1.0 * (1.0 - q)) * (1.0 - f)).round() as usize;
-                let rem = (1.5 + 5.5 * f + q).round().max(1.0) as usize;
+                let deep = round((6.5 - 1.0 * (1.0 - q)) * (1.0 - f)) as usize;
+                let rem = round(1.5 + 5.5 * f + q).max(1.0) as usize;
                 if c < 3 {
                     b'2'
                 } else if c < 3 + deep {
@@ -283,10 +308,36 @@ impl Night {
             };
             let base = resting * (1.0 + 0.13 * (1.0 - f) * (1.0 - f)) - 2.5 * (f * std::f64::consts::PI).sin();
             let missing = rng.chance(0.03) && p > 0;
-            heart_rate.push((!missing).then(|| (base + hr_adj + 1.2 * rng.normal()).round().max(35.0)));
+            heart_rate.push((!missing).then(|| round(base + hr_adj + 1.2 * rng.normal()).max(35.0)));
             let hrv_base = profile.hrv * (1.0 + 0.25 * plan.recovery) * (0.65 + 0.7 * f);
-            hrv.push((!missing).then(|| (hrv_base + hrv_adj + 5.0 * rng.normal()).round().clamp(5.0, 200.0)));
+            hrv.push((!missing).then(|| round(hrv_base + hrv_adj + 5.0 * rng.normal()).clamp(5.0, 200.0)));
         }
+        NightHeart {
+            start,
+            phases,
+            heart_rate,
+            hrv,
+            latency_slots,
+            rng,
+        }
+    }
+
+    /// One past the last second of the period.
+    pub(crate) fn end(&self) -> i64 {
+        self.start + self.phases.len() as i64 * SLOT
+    }
+
+    /// The whole night: the stream continues with the movement and the breath.
+    pub(crate) fn finish(self) -> Night {
+        let NightHeart {
+            start,
+            phases,
+            heart_rate,
+            hrv,
+            latency_slots,
+            mut rng,
+        } = self;
+        let n = phases.len();
         let mut movement = Vec::with_capacity(n * 10);
         for phase in &phases {
             for _ in 0..10 {
@@ -322,7 +373,9 @@ impl Night {
             breath: round_to(14.5 + 0.8 * rng.normal(), 3),
         }
     }
+}
 
+impl Night {
     pub(crate) fn end(&self) -> i64 {
         self.start + self.phases.len() as i64 * SLOT
     }

@@ -16,8 +16,8 @@ use chrono::FixedOffset;
 use oura_api_sys::open_enums::PublicHeartRateSource;
 use oura_api_sys::types;
 
-use super::generate::Night;
-use super::{DayPlan, Profile, SLOT, UserData, day_start, local_day_number, timestamp, utc_dt};
+use super::generate::NightHeart;
+use super::{DayPlan, Profile, SLOT, UserData, day_start, local_day_number, round, timestamp, utc_dt};
 use crate::json::{write_int, write_str};
 use crate::prng::Rng;
 
@@ -90,12 +90,12 @@ impl BatteryDay {
         };
         if unix < end {
             let level = 15.0 + 85.0 * (unix - start).max(0) as f64 / (end - start) as f64;
-            let level = level.round().min(100.0) as i64;
+            let level = round(level).min(100.0) as i64;
             return (level, level < 100, true);
         }
         let cycle_hours = (profile.battery_cycle_days.max(1) * 24) as f64 - CHARGE_MINUTES as f64 / 60.0;
         let hours = (unix - end) as f64 / 3600.0;
-        let level = (100.0 - 85.0 * hours / cycle_hours).round().clamp(5.0, 100.0) as i64;
+        let level = round(100.0 - 85.0 * hours / cycle_hours).clamp(5.0, 100.0) as i64;
         (level, false, false)
     }
 }
@@ -212,11 +212,11 @@ pub(crate) fn page_body<S: Sample>(samples: &[S], next_token: Option<&str>) -> V
 }
 
 /// The sleep periods of the day numbered `day`, with the source their samples carry.
-fn nights_of(user: &UserData, day: i64) -> Vec<(Night, PublicHeartRateSource)> {
+fn nights_of(user: &UserData, day: i64) -> Vec<(NightHeart, PublicHeartRateSource)> {
     let mut nights = Vec::new();
     if let Some(plan) = user.plan_of_number(day).filter(|p| p.worn) {
-        nights.push((Night::main(&user.profile, plan), PublicHeartRateSource::Sleep));
-        if let Some(nap) = Night::nap(&user.profile, plan) {
+        nights.push((NightHeart::main(&user.profile, plan), PublicHeartRateSource::Sleep));
+        if let Some(nap) = NightHeart::nap(&user.profile, plan) {
             nights.push((nap, PublicHeartRateSource::Rest));
         }
     }
@@ -233,8 +233,8 @@ struct HeartDay<'a> {
     charge: Option<(i64, i64)>,
     /// The nights ending on this day, then those ending on the next (a night that starts this
     /// evening ends tomorrow).
-    nights: Vec<(Night, PublicHeartRateSource)>,
-    next_nights: Vec<(Night, PublicHeartRateSource)>,
+    nights: Vec<(NightHeart, PublicHeartRateSource)>,
+    next_nights: Vec<(NightHeart, PublicHeartRateSource)>,
 }
 
 /// Walks the heart rate of a user sample by sample, day by day.
@@ -299,11 +299,11 @@ impl<'a> HeartRateWalk<'a> {
         if let Some(w) = plan.workouts.iter().find(|w| (w.start..w.end).contains(&t)) {
             let ramp = ((t - w.start) as f64 / 600.0).min(1.0);
             let bpm = profile.resting_hr + ramp * (45.0 + 22.0 * f64::from(w.intensity)) + 6.0 * rng.normal();
-            return sample(bpm.round() as i64, PublicHeartRateSource::Workout);
+            return sample(round(bpm) as i64, PublicHeartRateSource::Workout);
         }
         if plan.session.as_ref().is_some_and(|s| (s.start..s.end).contains(&t)) {
             let bpm = profile.resting_hr + 5.0 + 2.0 * rng.normal();
-            return sample(bpm.round() as i64, PublicHeartRateSource::Session);
+            return sample(round(bpm) as i64, PublicHeartRateSource::Session);
         }
         let minute_of_day = ((t - day.start) / 60) as usize;
         let rhythm = match self.rhythm.get(minute_of_day) {
@@ -318,7 +318,7 @@ impl<'a> HeartRateWalk<'a> {
             }
         };
         let bpm = profile.resting_hr + 16.0 + rhythm + 5.0 * plan.stress.max(0.0) + 5.0 * rng.normal();
-        sample(bpm.round().max(40.0) as i64, PublicHeartRateSource::Awake)
+        sample(round(bpm).max(40.0) as i64, PublicHeartRateSource::Awake)
     }
 }
 

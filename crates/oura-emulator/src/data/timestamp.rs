@@ -26,9 +26,10 @@ fn civil(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-fn two(out: &mut Vec<u8>, value: i64) {
-    out.push(b'0' + (value / 10) as u8);
-    out.push(b'0' + (value % 10) as u8);
+/// Writes `value` (below 100) as two digits at `at`.
+fn two(text: &mut [u8; 27], at: usize, value: i64) {
+    text[at] = b'0' + (value / 10) as u8;
+    text[at + 1] = b'0' + (value % 10) as u8;
 }
 
 /// Appends the JSON string (quotes included) of the instant `unix` shown at `offset`.
@@ -42,29 +43,28 @@ pub(crate) fn write_quoted(out: &mut Vec<u8>, unix: i64, offset: FixedOffset) {
         return;
     }
     let seconds = local.rem_euclid(86_400);
-    out.push(b'"');
-    two(out, year / 100);
-    two(out, year % 100);
-    out.push(b'-');
-    two(out, month);
-    out.push(b'-');
-    two(out, day);
-    out.push(b'T');
-    two(out, seconds / 3600);
-    out.push(b':');
-    two(out, seconds / 60 % 60);
-    out.push(b':');
-    two(out, seconds % 60);
+    // `"2024-07-01T00:05:00+02:00"`, filled in place and appended whole (`Z"` for UTC).
+    let mut text = *b"\"0000-00-00T00:00:00+00:00\"";
+    two(&mut text, 1, year / 100);
+    two(&mut text, 3, year % 100);
+    two(&mut text, 6, month);
+    two(&mut text, 9, day);
+    two(&mut text, 12, seconds / 3600);
+    two(&mut text, 15, seconds / 60 % 60);
+    two(&mut text, 18, seconds % 60);
     if offset_seconds == 0 {
-        out.extend_from_slice(b"Z\"");
+        text[20] = b'Z';
+        text[21] = b'"';
+        out.extend_from_slice(&text[..22]);
         return;
     }
-    out.push(if offset_seconds < 0 { b'-' } else { b'+' });
+    if offset_seconds < 0 {
+        text[20] = b'-';
+    }
     let minutes = offset_seconds.abs() / 60;
-    two(out, minutes / 60);
-    out.push(b':');
-    two(out, minutes % 60);
-    out.push(b'"');
+    two(&mut text, 21, minutes / 60);
+    two(&mut text, 24, minutes % 60);
+    out.extend_from_slice(&text);
 }
 
 #[cfg(test)]
