@@ -79,21 +79,21 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Vec<u
 
 /// Appends an integer's decimal text.
 pub(crate) fn write_int(out: &mut Vec<u8>, value: i64) {
-    // The digits are written into a buffer copied whole (a copy of known length compiles to a
-    // few moves; one of a varying length is a call), then the buffer's unused end is cut off.
-    let mut text = [0u8; 20];
-    let magnitude = value.unsigned_abs();
-    let sign = usize::from(value < 0);
-    let length = sign + magnitude.checked_ilog10().map_or(1, |log| log as usize + 1);
-    text[0] = b'-';
-    let mut rest = magnitude;
-    for at in (sign..length).rev() {
-        text[at] = b'0' + (rest % 10) as u8;
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
         rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
-    let end = out.len() + length;
-    out.extend_from_slice(&text);
-    out.truncate(end);
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Appends a JSON string; text that needs escapes goes through `serde_json`.
