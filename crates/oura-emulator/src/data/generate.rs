@@ -668,11 +668,13 @@ struct ActivitySummary {
 fn activity_summary(user: &UserData, plan: &DayPlan) -> ActivitySummary {
     let classes = activity_classes(user, plan);
     let mut rng = Rng::new(&[user.profile.key, 51, day_key(plan.day)]);
-    let met = classes
-        .iter()
-        .flat_map(|c| std::iter::repeat_n(*c, 5))
-        .map(|c| met_of(c, &mut rng))
-        .collect();
+    // One value a minute, five a slot.
+    let mut met = Vec::with_capacity(classes.len() * 5);
+    for class in &classes {
+        for _ in 0..5 {
+            met.push(met_of(*class, &mut rng));
+        }
+    }
     ActivitySummary { classes, met }
 }
 

@@ -17,7 +17,8 @@ use oura_api_sys::open_enums::PublicHeartRateSource;
 use oura_api_sys::types;
 
 use super::generate::NightHeart;
-use super::{DayPlan, Profile, SLOT, UserData, day_start, local_day_number, round, timestamp, utc_dt};
+use super::timestamp::Timestamps;
+use super::{DayPlan, Profile, SLOT, UserData, day_start, local_day_number, round, utc_dt};
 use crate::json::{write_int, write_str};
 use crate::prng::Rng;
 
@@ -109,7 +110,7 @@ pub(crate) trait Sample {
     /// The typed row.
     fn row(&self) -> Self::Row;
     /// Appends the row's JSON text: the bytes `serde_json` writes for [`Sample::row`].
-    fn write_json(&self, out: &mut Vec<u8>);
+    fn write_json(&self, out: &mut Vec<u8>, timestamps: &mut Timestamps);
 }
 
 /// A heart rate sample.
@@ -134,13 +135,13 @@ impl Sample for HeartRate {
         }
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn write_json(&self, out: &mut Vec<u8>, timestamps: &mut Timestamps) {
         out.extend_from_slice(b"{\"bpm\":");
         write_int(out, self.bpm);
         out.extend_from_slice(b",\"source\":");
         write_str(out, self.source.as_str());
         out.extend_from_slice(b",\"timestamp\":");
-        timestamp::write_quoted(out, self.t, UTC);
+        timestamps.write_quoted(out, self.t, UTC);
         out.extend_from_slice(b",\"timestamp_unix\":");
         write_int(out, self.t * 1000);
         out.push(b'}');
@@ -171,7 +172,7 @@ impl Sample for Battery {
         }
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn write_json(&self, out: &mut Vec<u8>, timestamps: &mut Timestamps) {
         out.extend_from_slice(b"{\"charging\":");
         out.extend_from_slice(if self.charging { b"true" } else { b"false" });
         out.extend_from_slice(b",\"in_charger\":");
@@ -179,7 +180,7 @@ impl Sample for Battery {
         out.extend_from_slice(b",\"level\":");
         write_int(out, self.level);
         out.extend_from_slice(b",\"timestamp\":");
-        timestamp::write_quoted(out, self.t, UTC);
+        timestamps.write_quoted(out, self.t, UTC);
         out.extend_from_slice(b",\"timestamp_unix\":");
         write_int(out, self.t * 1000);
         out.push(b'}');
@@ -195,12 +196,13 @@ const UTC: FixedOffset = match FixedOffset::east_opt(0) {
 /// present (`null` on the last page), as Oura sends it.
 pub(crate) fn page_body<S: Sample>(samples: &[S], next_token: Option<&str>) -> Vec<u8> {
     let mut out = Vec::with_capacity(samples.len() * S::ROW_BYTES + 128);
+    let mut timestamps = Timestamps::default();
     out.extend_from_slice(b"{\"data\":[");
     for (i, sample) in samples.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        sample.write_json(&mut out);
+        sample.write_json(&mut out, &mut timestamps);
     }
     out.extend_from_slice(b"],\"next_token\":");
     match next_token {
@@ -446,7 +448,7 @@ mod tests {
             assert!(hearts.len() > 10_000 && batteries.len() > 5_000);
             for sample in &hearts {
                 let mut out = Vec::new();
-                sample.write_json(&mut out);
+                sample.write_json(&mut out, &mut Timestamps::default());
                 assert_eq!(
                     out,
                     serde_json::to_vec(&sample.row()).expect("serializes"),
@@ -455,7 +457,7 @@ mod tests {
             }
             for sample in &batteries {
                 let mut out = Vec::new();
-                sample.write_json(&mut out);
+                sample.write_json(&mut out, &mut Timestamps::default());
                 assert_eq!(
                     out,
                     serde_json::to_vec(&sample.row()).expect("serializes"),

@@ -27,44 +27,74 @@ fn civil(days: i64) -> (i64, i64, i64) {
 }
 
 /// Writes `value` (below 100) as two digits at `at`.
-fn two(text: &mut [u8; 27], at: usize, value: i64) {
+fn digits<const N: usize>(text: &mut [u8; N], at: usize, value: i64) {
     text[at] = b'0' + (value / 10) as u8;
     text[at + 1] = b'0' + (value % 10) as u8;
 }
 
-/// Appends the JSON string (quotes included) of the instant `unix` shown at `offset`.
-pub(crate) fn write_quoted(out: &mut Vec<u8>, unix: i64, offset: FixedOffset) {
-    let offset_seconds = i64::from(offset.local_minus_utc());
-    let local = unix + offset_seconds;
-    let (year, month, day) = civil(local.div_euclid(86_400));
-    if !(0..=9999).contains(&year) || offset_seconds % 60 != 0 {
-        // Rare shapes: chrono's own text.
-        let _ = serde_json::to_writer(&mut *out, &local_dt(offset, unix));
-        return;
+/// Writes timestamps; consecutive ones of one day (a page of samples) share the date's text.
+#[derive(Debug)]
+pub(crate) struct Timestamps {
+    /// The local day (days from 1970-01-01) whose `YYYY-MM-DD` is in `date`.
+    day: i64,
+    date: [u8; 10],
+}
+
+impl Default for Timestamps {
+    fn default() -> Self {
+        Self {
+            day: i64::MIN,
+            date: [0; 10],
+        }
     }
-    let seconds = local.rem_euclid(86_400);
-    // `"2024-07-01T00:05:00+02:00"`, filled in place and appended whole (`Z"` for UTC).
-    let mut text = *b"\"0000-00-00T00:00:00+00:00\"";
-    two(&mut text, 1, year / 100);
-    two(&mut text, 3, year % 100);
-    two(&mut text, 6, month);
-    two(&mut text, 9, day);
-    two(&mut text, 12, seconds / 3600);
-    two(&mut text, 15, seconds / 60 % 60);
-    two(&mut text, 18, seconds % 60);
-    if offset_seconds == 0 {
-        text[20] = b'Z';
-        text[21] = b'"';
-        out.extend_from_slice(&text[..22]);
-        return;
+}
+
+impl Timestamps {
+    /// Appends the JSON string (quotes included) of the instant `unix` shown at `offset`.
+    pub(crate) fn write_quoted(&mut self, out: &mut Vec<u8>, unix: i64, offset: FixedOffset) {
+        let offset_seconds = i64::from(offset.local_minus_utc());
+        let local = unix + offset_seconds;
+        let day = local.div_euclid(86_400);
+        if day != self.day {
+            let (year, month, day_of_month) = civil(day);
+            if !(0..=9999).contains(&year) {
+                // Rare shapes: chrono's own text.
+                let _ = serde_json::to_writer(&mut *out, &local_dt(offset, unix));
+                return;
+            }
+            let mut date = *b"0000-00-00";
+            digits(&mut date, 0, year / 100);
+            digits(&mut date, 2, year % 100);
+            digits(&mut date, 5, month);
+            digits(&mut date, 8, day_of_month);
+            self.day = day;
+            self.date = date;
+        }
+        if offset_seconds % 60 != 0 {
+            let _ = serde_json::to_writer(&mut *out, &local_dt(offset, unix));
+            return;
+        }
+        let seconds = local.rem_euclid(86_400);
+        // `"2024-07-01T00:05:00+02:00"`, filled in place and appended whole (`Z"` for UTC).
+        let mut text = *b"\"0000-00-00T00:00:00+00:00\"";
+        text[1..11].copy_from_slice(&self.date);
+        digits(&mut text, 12, seconds / 3600);
+        digits(&mut text, 15, seconds / 60 % 60);
+        digits(&mut text, 18, seconds % 60);
+        if offset_seconds == 0 {
+            text[20] = b'Z';
+            text[21] = b'"';
+            out.extend_from_slice(&text[..22]);
+            return;
+        }
+        if offset_seconds < 0 {
+            text[20] = b'-';
+        }
+        let minutes = offset_seconds.abs() / 60;
+        digits(&mut text, 21, minutes / 60);
+        digits(&mut text, 24, minutes % 60);
+        out.extend_from_slice(&text);
     }
-    if offset_seconds < 0 {
-        text[20] = b'-';
-    }
-    let minutes = offset_seconds.abs() / 60;
-    two(&mut text, 21, minutes / 60);
-    two(&mut text, 24, minutes % 60);
-    out.extend_from_slice(&text);
 }
 
 #[cfg(test)]
@@ -78,7 +108,7 @@ mod tests {
 
     fn ours(unix: i64, offset: FixedOffset) -> String {
         let mut out = Vec::new();
-        write_quoted(&mut out, unix, offset);
+        Timestamps::default().write_quoted(&mut out, unix, offset);
         String::from_utf8(out).expect("UTF-8")
     }
 
@@ -92,10 +122,21 @@ mod tests {
         // then random instants over the years chrono writes with four digits.
         let mut checked = 0;
         for start in [951_782_400, 1_709_164_800, 4_107_542_400] {
+            // One writer for a run of instants, as a page uses it: the date's text is reused
+            // while the day lasts, under one offset, then under changing ones.
+            let mut shared = Timestamps::default();
             for step in 0..(3 * 366 * 288) {
                 let unix = start - 366 * 86_400 + step * 300;
-                let offset = offsets[(step % offsets.len() as i64) as usize];
-                assert_eq!(ours(unix, offset), chrono_text(unix, offset), "{unix} at {offset}");
+                let offset = if step < 366 * 288 {
+                    offsets[(start % 9) as usize]
+                } else {
+                    offsets[(step % offsets.len() as i64) as usize]
+                };
+                let mut out = Vec::new();
+                shared.write_quoted(&mut out, unix, offset);
+                let text = String::from_utf8(out).expect("UTF-8");
+                assert_eq!(text, chrono_text(unix, offset), "{unix} at {offset}");
+                assert_eq!(ours(unix, offset), text);
                 checked += 1;
             }
         }
