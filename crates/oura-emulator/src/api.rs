@@ -303,7 +303,9 @@ pub(crate) async fn list(
         }
     };
     let page_size = state.config.page_size;
-    let entries: Vec<_> = {
+    // The page's entries, copied out of the index (the lock is not held while documents are
+    // generated), and whether more follow.
+    let (entries, more): (Vec<_>, bool) = {
         let index = user.index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         match index.by_collection.get(&collection) {
             Some(map) => {
@@ -311,19 +313,17 @@ pub(crate) async fn list(
                     Some(key) => std::ops::Bound::Excluded(key),
                     None => std::ops::Bound::Included((start, 0)),
                 };
-                map.range((from, std::ops::Bound::Included((end, u32::MAX))))
-                    .take(page_size + 1)
-                    .map(|(k, e)| (*k, e.clone()))
-                    .collect()
+                let mut range = map.range((from, std::ops::Bound::Included((end, u32::MAX))));
+                let entries = range.by_ref().take(page_size).map(|(k, e)| (*k, e.clone())).collect();
+                (entries, range.next().is_some())
             }
-            None => Vec::new(),
+            None => (Vec::new(), false),
         }
     };
-    let more = entries.len() > page_size;
-    let mut docs = Vec::with_capacity(page_size);
+    let mut docs = Vec::with_capacity(entries.len());
     let mut last = None;
-    for (key, entry) in entries.into_iter().take(page_size) {
-        if let Some(doc) = user.materialize(collection, key, &entry) {
+    for (key, entry) in entries {
+        if let Some(doc) = user.materialize(collection, key, entry) {
             docs.push(doc);
         }
         last = Some(key);
@@ -463,7 +463,7 @@ pub(crate) async fn single(
     };
     let (key, entry) = found.ok_or(ApiError::DocumentNotFound)?;
     let doc = user
-        .materialize(collection, key, &entry)
+        .materialize(collection, key, entry)
         .ok_or(ApiError::DocumentNotFound)?;
     Ok(json_ok(doc.to_json()))
 }

@@ -522,13 +522,14 @@ impl UserData {
         )
     }
 
-    /// The document an index entry stands for.
-    pub(crate) fn materialize(&self, collection: Collection, key: SortKey, entry: &Entry) -> Option<Document> {
+    /// The document an index entry (taken out of the index, so the lock is not held while
+    /// documents are generated) stands for.
+    pub(crate) fn materialize(&self, collection: Collection, key: SortKey, entry: Entry) -> Option<Document> {
         match entry {
-            Entry::Added(doc) => Some((**doc).clone()),
+            Entry::Added(doc) => Some(*doc),
             Entry::Generated { id } => {
                 let day = NaiveDate::from_num_days_from_ce_opt(key.0)?;
-                generate::document(self, collection, day, key.1, id.clone())
+                generate::document(self, collection, day, key.1, id)
             }
         }
     }
