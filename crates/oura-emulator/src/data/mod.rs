@@ -130,7 +130,7 @@ const OFFSETS_MINUTES: &[i32] = &[120, 60, -300, -480, 540, 0, 330, -180];
 pub(crate) fn round(x: f64) -> f64 {
     // From 2^52 on, every float is an integer (and NaN and the infinities stay as they are).
     const INTEGERS_FROM: f64 = 4_503_599_627_370_496.0;
-    if !(x.abs() < INTEGERS_FROM) {
+    if x.is_nan() || x.abs() >= INTEGERS_FROM {
         return x;
     }
     // Both exact below 2^52: the integer part, and what is left of `x` after it.
