@@ -210,6 +210,26 @@ fn ring_configuration(profile: &Profile, ordinal: usize, id: String) -> Document
     })
 }
 
+/// Nights are at most this many slots long (the longest main sleep is 125).
+const LONGEST_NIGHT: usize = 128;
+
+/// `sin(π p / n)` for each slot `p` of a night of `n` slots (empty past [`LONGEST_NIGHT`]),
+/// computed once per process: nights come in a few lengths, and `sin` was a quarter of the
+/// work of building one.
+fn half_wave(n: usize) -> &'static [f64] {
+    static TABLES: std::sync::OnceLock<Vec<Vec<f64>>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        (0..=LONGEST_NIGHT)
+            .map(|n| {
+                (0..n)
+                    .map(|p| (p as f64 / n as f64 * std::f64::consts::PI).sin())
+                    .collect()
+            })
+            .collect()
+    });
+    tables.get(n).map_or(&[], Vec::as_slice)
+}
+
 /// One sleep period, slot by slot.
 pub(crate) struct Night {
     pub start: i64,
@@ -296,6 +316,7 @@ impl NightHeart {
             phases.push(phase);
         }
         let resting = profile.resting_hr - 3.0 * plan.recovery;
+        let arc = half_wave(n);
         let mut heart_rate = Vec::with_capacity(n);
         let mut hrv = Vec::with_capacity(n);
         for (p, phase) in phases.iter().enumerate() {
@@ -306,7 +327,8 @@ impl NightHeart {
                 b'4' => (6.0, -10.0),
                 _ => (0.0, 0.0),
             };
-            let base = resting * (1.0 + 0.13 * (1.0 - f) * (1.0 - f)) - 2.5 * (f * std::f64::consts::PI).sin();
+            let base = resting * (1.0 + 0.13 * (1.0 - f) * (1.0 - f))
+                - 2.5 * arc.get(p).copied().unwrap_or_else(|| (f * std::f64::consts::PI).sin());
             let missing = rng.chance(0.03) && p > 0;
             heart_rate.push((!missing).then(|| round(base + hr_adj + 1.2 * rng.normal()).max(35.0)));
             let hrv_base = profile.hrv * (1.0 + 0.25 * plan.recovery) * (0.65 + 0.7 * f);
@@ -542,11 +564,8 @@ fn sleep(user: &UserData, plan: &DayPlan, ordinal: u32, id: String) -> Option<ty
         Night::main(profile, plan)
     };
     let phase_5_min = String::from_utf8_lossy(&night.phases).into_owned();
-    let phase_30_sec: String = night
-        .phases
-        .iter()
-        .flat_map(|p| std::iter::repeat_n(char::from(*p), 10))
-        .collect();
+    let phase_30_sec: Vec<u8> = night.phases.iter().flat_map(|p| [*p; 10]).collect();
+    let phase_30_sec = String::from_utf8_lossy(&phase_30_sec).into_owned();
     let readiness = (!nap).then(|| {
         let r = readiness(user, plan, Some(&night));
         types::PublicReadiness {

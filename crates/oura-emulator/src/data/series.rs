@@ -20,7 +20,7 @@ use super::generate::NightHeart;
 use super::timestamp::Timestamps;
 use super::{DayPlan, Profile, SLOT, UserData, day_start, local_day_number, round, utc_dt};
 use crate::json::{write_int, write_str};
-use crate::prng::Rng;
+use crate::prng::Prefix;
 
 /// Seconds between heart rate samples.
 pub(crate) const HEART_RATE_STEP: i64 = SLOT;
@@ -245,6 +245,8 @@ struct HeartRateWalk<'a> {
     day: Option<HeartDay<'a>>,
     /// The awake day rhythm by minute of the local day (`NaN` until computed).
     rhythm: Vec<f64>,
+    /// The random streams of the samples, keyed by their instant.
+    streams: Prefix,
 }
 
 impl<'a> HeartRateWalk<'a> {
@@ -253,6 +255,7 @@ impl<'a> HeartRateWalk<'a> {
             user,
             day: None,
             rhythm: vec![f64::NAN; 24 * 60],
+            streams: Prefix::new(&[user.profile.key, 200]),
         }
     }
 
@@ -294,7 +297,7 @@ impl<'a> HeartRateWalk<'a> {
             }
         }
         let plan = day.plan?;
-        let mut rng = Rng::new(&[profile.key, 200, t as u64]);
+        let mut rng = self.streams.rng(t as u64);
         if rng.chance(0.02) {
             return None;
         }
