@@ -225,6 +225,21 @@ fn nights_of(user: &UserData, day: i64) -> Vec<(NightHeart, PublicHeartRateSourc
     nights
 }
 
+const MINUTES_A_DAY: usize = 24 * 60;
+
+/// The awake heart rate's day rhythm, by minute of the local day, computed once per process.
+fn day_rhythm() -> &'static [f64] {
+    static RHYTHM: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    RHYTHM.get_or_init(|| {
+        (0..MINUTES_A_DAY)
+            .map(|minute| {
+                let hour = (minute / 60) as f64 + (minute % 60) as f64 / 60.0;
+                7.0 * ((hour - 9.0) / 24.0 * std::f64::consts::TAU).sin()
+            })
+            .collect()
+    })
+}
+
 /// What the heart rate of one local day depends on.
 struct HeartDay<'a> {
     number: i64,
@@ -243,8 +258,6 @@ struct HeartDay<'a> {
 struct HeartRateWalk<'a> {
     user: &'a UserData,
     day: Option<HeartDay<'a>>,
-    /// The awake day rhythm by minute of the local day (`NaN` until computed).
-    rhythm: Vec<f64>,
     /// The random streams of the samples, keyed by their instant.
     streams: Prefix,
 }
@@ -254,7 +267,6 @@ impl<'a> HeartRateWalk<'a> {
         Self {
             user,
             day: None,
-            rhythm: vec![f64::NAN; 24 * 60],
             streams: Prefix::new(&[user.profile.key, 200]),
         }
     }
@@ -310,18 +322,7 @@ impl<'a> HeartRateWalk<'a> {
             let bpm = profile.resting_hr + 5.0 + 2.0 * rng.normal();
             return sample(round(bpm) as i64, PublicHeartRateSource::Session);
         }
-        let minute_of_day = ((t - day.start) / 60) as usize;
-        let rhythm = match self.rhythm.get(minute_of_day) {
-            Some(rhythm) if !rhythm.is_nan() => *rhythm,
-            _ => {
-                let hour = (minute_of_day / 60) as f64 + (minute_of_day % 60) as f64 / 60.0;
-                let rhythm = 7.0 * ((hour - 9.0) / 24.0 * std::f64::consts::TAU).sin();
-                if let Some(slot) = self.rhythm.get_mut(minute_of_day) {
-                    *slot = rhythm;
-                }
-                rhythm
-            }
-        };
+        let rhythm = day_rhythm()[((t - day.start) / 60) as usize % MINUTES_A_DAY];
         let bpm = profile.resting_hr + 16.0 + rhythm + 5.0 * plan.stress.max(0.0) + 5.0 * rng.normal();
         sample(round(bpm).max(40.0) as i64, PublicHeartRateSource::Awake)
     }
