@@ -13,7 +13,7 @@ use oura_api_sys::open_enums::{
 };
 use oura_api_sys::types;
 
-use super::{DayPlan, Profile, SLOT, UserData, local_day, local_dt, local_ts, round, series, utc_dt};
+use super::{DayPlan, NightSummary, Profile, SLOT, UserData, local_day, local_dt, local_ts, round, series, utc_dt};
 use crate::collection::{Collection, Document};
 use crate::prng::{Rng, smooth, uuid};
 
@@ -61,11 +61,9 @@ pub(crate) fn document(
     Some(match collection {
         Collection::Sleep => Document::Sleep(sleep(user, plan, ordinal, id)?),
         Collection::DailySleep => {
-            let night = Night::main(profile, plan);
-            let (contributors, score) = sleep_contributors(profile, &night);
-            if let Some(scores) = user.scores_of(day) {
-                let _ = scores.night.set((score, night.lowest_heart_rate()));
-            }
+            let NightSummary {
+                contributors, score, ..
+            } = night_summary(user, plan, None);
             Document::DailySleep(types::PublicDailySleep {
                 contributors,
                 day,
@@ -492,9 +490,9 @@ struct Readiness {
     temperature_trend_deviation: Option<f64>,
 }
 
-/// The sleep score and the lowest heart rate of the main night of `plan` (`night`, when the
-/// caller has built it already), computed once per day.
-fn night_scores(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> (Option<i64>, Option<i64>) {
+/// The summary of the main night of `plan` (`night`, when the caller has built it already),
+/// computed once per day.
+fn night_summary(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> NightSummary {
     let compute = || {
         let built;
         let night = match night {
@@ -504,10 +502,15 @@ fn night_scores(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> (Opti
                 &built
             }
         };
-        (sleep_contributors(&user.profile, night).1, night.lowest_heart_rate())
+        let (contributors, score) = sleep_contributors(&user.profile, night);
+        NightSummary {
+            contributors,
+            score,
+            lowest_heart_rate: night.lowest_heart_rate(),
+        }
     };
     match user.scores_of(plan.day) {
-        Some(scores) => *scores.night.get_or_init(compute),
+        Some(scores) => scores.night.get_or_init(compute).clone(),
         None => compute(),
     }
 }
@@ -516,7 +519,11 @@ fn night_scores(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> (Opti
 fn readiness(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> Readiness {
     let profile = &user.profile;
     let n = day_key(plan.day) as i64;
-    let (previous_night, lowest) = night_scores(user, plan, night);
+    let NightSummary {
+        score: previous_night,
+        lowest_heart_rate: lowest,
+        ..
+    } = night_summary(user, plan, night);
     let previous_day_activity = plan
         .day
         .pred_opt()

@@ -4,7 +4,7 @@
 //! Startup computes only the small day plans and the document index; documents themselves are
 //! generated on request from (seed, user, collection, day, ordinal), and the heart rate and
 //! battery series sample by sample from the time of day, so two years of data cost little
-//! memory and no startup time. Only the few scores a day lends to other days' documents are
+//! memory and no startup time. Only the few scores of a day that several documents embed are
 //! kept once computed ([`DayScores`]).
 
 pub(crate) mod generate;
@@ -391,13 +391,23 @@ pub(crate) struct DocIndex {
     pub next_seq: u32,
 }
 
-/// Scores of a day that documents of other days embed (a readiness holds the night's sleep
-/// score and lowest heart rate and the day before's activity score), kept once computed: each
-/// costs a whole night or a day of activity to compute, and a few bytes to keep.
+/// What several documents read of a day's main night: the daily sleep's contributors and
+/// score, which the readiness embeds with the night's lowest heart rate.
+#[derive(Clone, Debug)]
+pub(crate) struct NightSummary {
+    pub contributors: oura_api_sys::types::PublicSleepContributors,
+    pub score: Option<i64>,
+    pub lowest_heart_rate: Option<i64>,
+}
+
+/// Scores of a day that several documents embed (a daily sleep and a readiness read the main
+/// night's, a readiness the day before's activity score), kept once computed: each costs a
+/// whole night or a day of activity to compute, and a hundred-odd bytes to keep (less than the
+/// day's entries in the document index).
 #[derive(Debug, Default)]
 pub(crate) struct DayScores {
-    /// The main night's sleep score and lowest heart rate.
-    pub night: OnceLock<(Option<i64>, Option<i64>)>,
+    /// The main night's summary.
+    pub night: OnceLock<NightSummary>,
     /// The activity score.
     pub activity: OnceLock<Option<i64>>,
 }
