@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -210,10 +209,10 @@ fn filter_fields(page: &mut serde_json::Value, collection: Collection, fields: O
 }
 
 fn json_ok(value: serde_json::Value) -> Response {
-    (StatusCode::OK, Json(value)).into_response()
+    json_body(crate::json::to_vec(&value, 4096))
 }
 
-/// A 200 answer whose body is JSON text already serialized (as [`json_ok`] sends a value).
+/// A 200 answer whose body is JSON text already serialized.
 fn json_body(body: Vec<u8>) -> Response {
     (
         StatusCode::OK,
@@ -228,23 +227,26 @@ fn fields_of(query: &Query) -> Option<&str> {
     query.get("fields").filter(|f| !f.trim().is_empty())
 }
 
-/// A page of a time series: `next_token` always present (`null` on the last page), as Oura
-/// sends it. Serialized directly unless `fields` asks for an edit.
-fn series_page<T: Serialize>(
+/// A page of a time series: written directly ([`series::page_body`]) unless `fields` asks for
+/// an edit, then through its typed rows.
+fn series_page<S: series::Sample>(
     collection: Collection,
     query: &Query,
-    data: Vec<T>,
+    samples: &[S],
     next_token: Option<String>,
 ) -> Response {
-    #[derive(Serialize)]
-    struct Body<T> {
-        data: Vec<T>,
-        next_token: Option<String>,
-    }
-    let body = Body { data, next_token };
     match fields_of(query) {
-        None => json_body(serde_json::to_vec(&body).unwrap_or_default()),
+        None => json_body(series::page_body(samples, next_token.as_deref())),
         Some(fields) => {
+            #[derive(Serialize)]
+            struct Body<T> {
+                data: Vec<T>,
+                next_token: Option<String>,
+            }
+            let body = Body {
+                data: samples.iter().map(series::Sample::row).collect(),
+                next_token,
+            };
             let mut page = serde_json::to_value(&body).unwrap_or_default();
             filter_fields(&mut page, collection, Some(fields));
             json_ok(page)
@@ -301,7 +303,9 @@ pub(crate) async fn list(
         }
     };
     let page_size = state.config.page_size;
-    let entries: Vec<_> = {
+    // The page's entries, copied out of the index (the lock is not held while documents are
+    // generated), and whether more follow.
+    let (entries, more): (Vec<_>, bool) = {
         let index = user.index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         match index.by_collection.get(&collection) {
             Some(map) => {
@@ -309,19 +313,17 @@ pub(crate) async fn list(
                     Some(key) => std::ops::Bound::Excluded(key),
                     None => std::ops::Bound::Included((start, 0)),
                 };
-                map.range((from, std::ops::Bound::Included((end, u32::MAX))))
-                    .take(page_size + 1)
-                    .map(|(k, e)| (*k, e.clone()))
-                    .collect()
+                let mut range = map.range((from, std::ops::Bound::Included((end, u32::MAX))));
+                let entries = range.by_ref().take(page_size).map(|(k, e)| (*k, e.clone())).collect();
+                (entries, range.next().is_some())
             }
-            None => Vec::new(),
+            None => (Vec::new(), false),
         }
     };
-    let more = entries.len() > page_size;
-    let mut docs = Vec::with_capacity(page_size);
+    let mut docs = Vec::with_capacity(entries.len());
     let mut last = None;
-    for (key, entry) in entries.into_iter().take(page_size) {
-        if let Some(doc) = user.materialize(collection, key, &entry) {
+    for (key, entry) in entries {
+        if let Some(doc) = user.materialize(collection, key, entry) {
             docs.push(doc);
         }
         last = Some(key);
@@ -408,22 +410,22 @@ fn time_series_page(
     };
     Ok(match collection {
         Collection::Heartrate => {
-            let (data, next) = if latest {
+            let (samples, next) = if latest {
                 (series::latest_heart_rate(user, from, to).into_iter().collect(), None)
             } else {
                 let page = series::heart_rate(user, from, to, page_size);
                 (page.rows, page.next)
             };
-            series_page::<oura_api_sys::types::PublicHeartRateRow>(collection, query, data, cursor(next))
+            series_page(collection, query, &samples, cursor(next))
         }
         _ => {
-            let (data, next) = if latest {
+            let (samples, next) = if latest {
                 (series::latest_battery(user, from, to).into_iter().collect(), None)
             } else {
                 let page = series::battery(user, from, to, page_size);
                 (page.rows, page.next)
             };
-            series_page::<oura_api_sys::types::PublicRingBatteryLevelRow>(collection, query, data, cursor(next))
+            series_page(collection, query, &samples, cursor(next))
         }
     })
 }
@@ -461,7 +463,7 @@ pub(crate) async fn single(
     };
     let (key, entry) = found.ok_or(ApiError::DocumentNotFound)?;
     let doc = user
-        .materialize(collection, key, &entry)
+        .materialize(collection, key, entry)
         .ok_or(ApiError::DocumentNotFound)?;
     Ok(json_ok(doc.to_json()))
 }

@@ -270,7 +270,7 @@ struct AsBytes;
 impl PageOut for AsBytes {
     type Out = Vec<u8>;
     fn out<T: Serialize>(page: &T) -> Vec<u8> {
-        serde_json::to_vec(page).unwrap_or_default()
+        crate::json::to_vec(page, 64 * 1024)
     }
 }
 

@@ -201,7 +201,9 @@ fn redirect_matches(registered: &str, uri: &str) -> bool {
 /// probabilities in `[0, 1]` whose sum should not pass 1.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
-    /// Added to every response.
+    /// How long after its arrival every request is answered: the answer is built at once and
+    /// sent when this much time has passed since the request arrived (at once, if building it
+    /// took longer). The emulator's own work is part of the latency, not added to it.
     pub latency: Duration,
     /// Fraction answered with a 5xx status (500, 502, 503 or 504) and a JSON `detail`.
     pub server_error_rate: f64,
@@ -229,7 +231,8 @@ impl Faults {
         }
     }
 
-    /// The same faults with `latency` added to every response.
+    /// The same faults, every request answered `latency` after its arrival (see
+    /// [`Faults::latency`]).
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
         self
@@ -407,7 +410,8 @@ impl EmulatorConfig {
         self
     }
 
-    /// Latency added to every response (default none); same as a global
+    /// How long after its arrival every request is answered (default: as soon as it is
+    /// built); the time to build the answer is part of it, not added to it. Same as a global
     /// [`Faults::latency`].
     pub fn latency(mut self, latency: Duration) -> Self {
         self.faults.latency = latency;

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::time::Instant;
 
 use crate::config::Faults;
 use crate::errors::detail;
@@ -59,8 +61,20 @@ fn draw(state: &State, faults: &Faults) -> Option<Fault> {
     (roll < edge).then_some(Fault::Truncate)
 }
 
-/// Records the request, then applies the faults configured for its path.
+/// Builds `answer`, then waits until `latency` has passed since `arrival`: the answer goes out
+/// `latency` after the request arrived, or as soon as it is built when building took longer.
+async fn answer_after<F: Future>(arrival: Instant, latency: Duration, answer: F) -> F::Output {
+    let output = answer.await;
+    if !latency.is_zero() {
+        tokio::time::sleep_until(arrival + latency).await;
+    }
+    output
+}
+
+/// Records the request, then applies the faults configured for its path; the latency counts
+/// from the request's arrival (see [`Faults::latency`]).
 pub(crate) async fn record_and_inject(AxState(state): AxState<Arc<State>>, request: Request, next: Next) -> Response {
+    let arrival = Instant::now();
     let path = request.uri().path().to_owned();
     if path.starts_with("/_emulator/") {
         return next.run(request).await;
@@ -85,19 +99,19 @@ pub(crate) async fn record_and_inject(AxState(state): AxState<Arc<State>>, reque
     let response = if faults.is_none() {
         next.run(request).await
     } else {
-        if !faults.latency.is_zero() {
-            tokio::time::sleep(faults.latency).await;
-        }
-        match draw(&state, &faults) {
-            None => next.run(request).await,
-            Some(Fault::ServerError(status)) => detail(status, "Injected server error."),
-            Some(Fault::Drop) => {
-                let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                response.extensions_mut().insert(DropConnection);
-                response
+        let answer = async {
+            match draw(&state, &faults) {
+                None => next.run(request).await,
+                Some(Fault::ServerError(status)) => detail(status, "Injected server error."),
+                Some(Fault::Drop) => {
+                    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    response.extensions_mut().insert(DropConnection);
+                    response
+                }
+                Some(Fault::Truncate) => truncate(next.run(request).await).await,
             }
-            Some(Fault::Truncate) => truncate(next.run(request).await).await,
-        }
+        };
+        answer_after(arrival, faults.latency, answer).await
     };
     let status = response
         .extensions()
@@ -125,11 +139,48 @@ async fn truncate(response: Response) -> Response {
     // sees a response whose body ends early rather than no response at all.
     let first = futures::stream::iter([Ok::<_, std::io::Error>(half)]);
     let failure = futures::stream::once(async {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,
             "injected truncation",
         ))
     });
     Response::from_parts(parts, Body::from_stream(futures::StreamExt::chain(first, failure)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An answer that takes `build` (of the runtime's clock) to build.
+    async fn built_in(build: Duration) -> &'static str {
+        tokio::time::sleep(build).await;
+        "answer"
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_latency_counts_from_arrival_and_building_is_part_of_it() {
+        let latency = Duration::from_millis(100);
+        for (build, expected) in [
+            (Duration::ZERO, latency),
+            (Duration::from_millis(30), latency),
+            (Duration::from_millis(99), latency),
+            // Building took longer than the latency: no wait on top.
+            (Duration::from_millis(150), Duration::from_millis(150)),
+        ] {
+            let arrival = Instant::now();
+            let answer = answer_after(arrival, latency, built_in(build)).await;
+            assert_eq!(answer, "answer");
+            assert_eq!(arrival.elapsed(), expected, "built in {build:?}");
+        }
+        // No latency: the answer goes out when built.
+        let arrival = Instant::now();
+        answer_after(arrival, Duration::ZERO, built_in(Duration::from_millis(7))).await;
+        assert_eq!(arrival.elapsed(), Duration::from_millis(7));
+        // Time already spent before the answer is built (waiting for a lock, say) counts too.
+        let arrival = Instant::now();
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        answer_after(arrival, latency, built_in(Duration::from_millis(20))).await;
+        assert_eq!(arrival.elapsed(), latency);
+    }
 }

@@ -8,6 +8,7 @@ mod config;
 mod data;
 mod errors;
 mod faults;
+mod json;
 mod oauth;
 mod prng;
 mod query;

@@ -44,7 +44,8 @@ struct Args {
     /// live API's data ends today). Pin it for reproducible runs.
     #[arg(long, default_value = "now")]
     today: String,
-    /// Latency added to every response, in milliseconds.
+    /// Milliseconds from a request's arrival to its answer (the time to build the answer is
+    /// part of it, not added to it).
     #[arg(long, default_value_t = 0)]
     latency: u64,
     /// Rate limit per token and per application, as N/SECS.

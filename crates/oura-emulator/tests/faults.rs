@@ -180,3 +180,51 @@ async fn route_faults_and_latency() {
     assert_eq!(answer.status, reqwest::StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(100));
 }
+
+/// On the runtime's paused clock (building an answer takes no time on it), a request is
+/// answered no sooner than the latency after it arrived, and the latency is not counted twice;
+/// an injected 5xx waits its route's latency as well. (That the time to build an answer is
+/// part of the latency, not added to it, is shown by the unit test of `faults::answer_after`.)
+#[tokio::test(start_paused = true)]
+async fn latency_runs_from_arrival_to_answer_on_the_runtime_clock() {
+    let latency = Duration::from_millis(250);
+    let emulator = start(
+        EmulatorConfig::new()
+            .history_days(30)
+            .today(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).expect("date"))
+            .latency(latency)
+            .route_faults(
+                "/v2/usercollection/personal_info",
+                Faults {
+                    server_error_rate: 1.0,
+                    ..Faults::none().with_latency(latency * 2)
+                },
+            ),
+    )
+    .await;
+    let token = emulator.token(0);
+    for path in [
+        "/v2/usercollection/daily_sleep?start_date=2025-06-01&end_date=2025-06-30",
+        "/v2/usercollection/heartrate?start_datetime=2025-06-20T00:00:00Z&end_datetime=2025-06-30T00:00:00Z",
+    ] {
+        let started = tokio::time::Instant::now();
+        let answer = common::get(&emulator, path, Some(&token)).await;
+        let elapsed = started.elapsed();
+        assert_eq!(answer.status, reqwest::StatusCode::OK, "{path}");
+        assert!(
+            answer.json()["data"].as_array().is_some_and(|d| !d.is_empty()),
+            "{path}"
+        );
+        assert!(elapsed >= latency, "{path}: answered after {elapsed:?}");
+        assert!(elapsed < latency * 2, "{path}: answered after {elapsed:?}");
+    }
+    let started = tokio::time::Instant::now();
+    let failed = common::get(&emulator, "/v2/usercollection/personal_info", Some(&token)).await;
+    let elapsed = started.elapsed();
+    assert!(failed.status.is_server_error(), "{}", failed.status);
+    assert!(
+        elapsed >= latency * 2 && elapsed < latency * 3,
+        "answered after {elapsed:?}"
+    );
+    assert_eq!(emulator.requests().len(), 3);
+}

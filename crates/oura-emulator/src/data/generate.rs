@@ -13,17 +13,17 @@ use oura_api_sys::open_enums::{
 };
 use oura_api_sys::types;
 
-use super::{DayPlan, Profile, SLOT, UserData, local_day, local_dt, local_ts, series, utc_dt};
+use super::{DayPlan, NightSummary, Profile, SLOT, UserData, local_day, local_dt, local_ts, round, series, utc_dt};
 use crate::collection::{Collection, Document};
 use crate::prng::{Rng, smooth, uuid};
 
 fn round_to(value: f64, digits: i32) -> f64 {
     let factor = 10f64.powi(digits);
-    (value * factor).round() / factor
+    round(value * factor) / factor
 }
 
 fn score(value: f64) -> i64 {
-    value.round().clamp(1.0, 100.0) as i64
+    round(value).clamp(1.0, 100.0) as i64
 }
 
 /// A weighted mean of `(value, weight)` pairs, ignoring missing values.
@@ -61,8 +61,9 @@ pub(crate) fn document(
     Some(match collection {
         Collection::Sleep => Document::Sleep(sleep(user, plan, ordinal, id)?),
         Collection::DailySleep => {
-            let night = Night::main(profile, plan);
-            let (contributors, score) = sleep_contributors(profile, &night);
+            let NightSummary {
+                contributors, score, ..
+            } = night_summary(user, plan, None);
             Document::DailySleep(types::PublicDailySleep {
                 contributors,
                 day,
@@ -72,7 +73,7 @@ pub(crate) fn document(
             })
         }
         Collection::DailyReadiness => {
-            let readiness = readiness(user, plan);
+            let readiness = readiness(user, plan, None);
             Document::DailyReadiness(types::PublicDailyReadiness {
                 contributors: readiness.contributors,
                 day,
@@ -207,6 +208,26 @@ fn ring_configuration(profile: &Profile, ordinal: usize, id: String) -> Document
     })
 }
 
+/// Nights are at most this many slots long (the longest main sleep is 125).
+const LONGEST_NIGHT: usize = 128;
+
+/// `sin(π p / n)` for each slot `p` of a night of `n` slots (empty past [`LONGEST_NIGHT`]),
+/// computed once per process: nights come in a few lengths, and `sin` was a quarter of the
+/// work of building one.
+fn half_wave(n: usize) -> &'static [f64] {
+    static TABLES: std::sync::OnceLock<Vec<Vec<f64>>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        (0..=LONGEST_NIGHT)
+            .map(|n| {
+                (0..n)
+                    .map(|p| (p as f64 / n as f64 * std::f64::consts::PI).sin())
+                    .collect()
+            })
+            .collect()
+    });
+    tables.get(n).map_or(&[], Vec::as_slice)
+}
+
 /// One sleep period, slot by slot.
 pub(crate) struct Night {
     pub start: i64,
@@ -220,26 +241,51 @@ pub(crate) struct Night {
     pub breath: f64,
 }
 
+/// The first part of a sleep period in its random stream: the hypnogram, heart rate and HRV
+/// (all the heart rate series reads of a night), and the stream where the rest continues. The
+/// movement that follows costs most of a night to generate; [`NightHeart::finish`] adds it.
+pub(crate) struct NightHeart {
+    pub start: i64,
+    /// As [`Night::phases`].
+    pub phases: Vec<u8>,
+    pub heart_rate: Vec<Option<f64>>,
+    pub hrv: Vec<Option<f64>>,
+    pub latency_slots: usize,
+    rng: Rng,
+}
+
 impl Night {
     /// The main sleep ending on the plan's day.
     pub(crate) fn main(profile: &Profile, plan: &DayPlan) -> Night {
-        Night::build(profile, plan, plan.sleep_start, plan.sleep_slots, false)
+        NightHeart::main(profile, plan).finish()
     }
 
     /// The nap of the plan's day, if any.
     pub(crate) fn nap(profile: &Profile, plan: &DayPlan) -> Option<Night> {
-        plan.nap
-            .map(|(start, slots)| Night::build(profile, plan, start, slots, true))
+        NightHeart::nap(profile, plan).map(NightHeart::finish)
+    }
+}
+
+impl NightHeart {
+    /// The main sleep ending on the plan's day.
+    pub(crate) fn main(profile: &Profile, plan: &DayPlan) -> NightHeart {
+        NightHeart::build(profile, plan, plan.sleep_start, plan.sleep_slots, false)
     }
 
-    fn build(profile: &Profile, plan: &DayPlan, start: i64, slots: i64, nap: bool) -> Night {
+    /// The nap of the plan's day, if any.
+    pub(crate) fn nap(profile: &Profile, plan: &DayPlan) -> Option<NightHeart> {
+        plan.nap
+            .map(|(start, slots)| NightHeart::build(profile, plan, start, slots, true))
+    }
+
+    fn build(profile: &Profile, plan: &DayPlan, start: i64, slots: i64, nap: bool) -> NightHeart {
         let n = slots.max(1) as usize;
         let mut rng = Rng::new(&[profile.key, 20, day_key(plan.day), u64::from(nap)]);
         let q = plan.sleep_quality;
         let latency_slots = if nap {
             1
         } else {
-            (2.0 - 1.2 * q + rng.normal()).round().clamp(1.0, 6.0) as usize
+            round(2.0 - 1.2 * q + rng.normal()).clamp(1.0, 6.0) as usize
         };
         let mut phases = Vec::with_capacity(n);
         for p in 0..n {
@@ -253,8 +299,8 @@ impl Night {
                 if (5..9).contains(&(p % 12)) { b'1' } else { b'2' }
             } else {
                 let c = (p - latency_slots) % 18;
-                let deep = ((6.5 - 1.0 * (1.0 - q)) * (1.0 - f)).round() as usize;
-                let rem = (1.5 + 5.5 * f + q).round().max(1.0) as usize;
+                let deep = round((6.5 - 1.0 * (1.0 - q)) * (1.0 - f)) as usize;
+                let rem = round(1.5 + 5.5 * f + q).max(1.0) as usize;
                 if c < 3 {
                     b'2'
                 } else if c < 3 + deep {
@@ -268,6 +314,7 @@ impl Night {
             phases.push(phase);
         }
         let resting = profile.resting_hr - 3.0 * plan.recovery;
+        let arc = half_wave(n);
         let mut heart_rate = Vec::with_capacity(n);
         let mut hrv = Vec::with_capacity(n);
         for (p, phase) in phases.iter().enumerate() {
@@ -278,12 +325,39 @@ impl Night {
                 b'4' => (6.0, -10.0),
                 _ => (0.0, 0.0),
             };
-            let base = resting * (1.0 + 0.13 * (1.0 - f) * (1.0 - f)) - 2.5 * (f * std::f64::consts::PI).sin();
+            let base = resting * (1.0 + 0.13 * (1.0 - f) * (1.0 - f))
+                - 2.5 * arc.get(p).copied().unwrap_or_else(|| (f * std::f64::consts::PI).sin());
             let missing = rng.chance(0.03) && p > 0;
-            heart_rate.push((!missing).then(|| (base + hr_adj + 1.2 * rng.normal()).round().max(35.0)));
+            heart_rate.push((!missing).then(|| round(base + hr_adj + 1.2 * rng.normal()).max(35.0)));
             let hrv_base = profile.hrv * (1.0 + 0.25 * plan.recovery) * (0.65 + 0.7 * f);
-            hrv.push((!missing).then(|| (hrv_base + hrv_adj + 5.0 * rng.normal()).round().clamp(5.0, 200.0)));
+            hrv.push((!missing).then(|| round(hrv_base + hrv_adj + 5.0 * rng.normal()).clamp(5.0, 200.0)));
         }
+        NightHeart {
+            start,
+            phases,
+            heart_rate,
+            hrv,
+            latency_slots,
+            rng,
+        }
+    }
+
+    /// One past the last second of the period.
+    pub(crate) fn end(&self) -> i64 {
+        self.start + self.phases.len() as i64 * SLOT
+    }
+
+    /// The whole night: the stream continues with the movement and the breath.
+    pub(crate) fn finish(self) -> Night {
+        let NightHeart {
+            start,
+            phases,
+            heart_rate,
+            hrv,
+            latency_slots,
+            mut rng,
+        } = self;
+        let n = phases.len();
         let mut movement = Vec::with_capacity(n * 10);
         for phase in &phases {
             for _ in 0..10 {
@@ -319,7 +393,9 @@ impl Night {
             breath: round_to(14.5 + 0.8 * rng.normal(), 3),
         }
     }
+}
 
+impl Night {
     pub(crate) fn end(&self) -> i64 {
         self.start + self.phases.len() as i64 * SLOT
     }
@@ -414,18 +490,47 @@ struct Readiness {
     temperature_trend_deviation: Option<f64>,
 }
 
-fn readiness(user: &UserData, plan: &DayPlan) -> Readiness {
+/// The summary of the main night of `plan` (`night`, when the caller has built it already),
+/// computed once per day.
+fn night_summary(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> NightSummary {
+    let compute = || {
+        let built;
+        let night = match night {
+            Some(night) => night,
+            None => {
+                built = Night::main(&user.profile, plan);
+                &built
+            }
+        };
+        let (contributors, score) = sleep_contributors(&user.profile, night);
+        NightSummary {
+            contributors,
+            score,
+            lowest_heart_rate: night.lowest_heart_rate(),
+        }
+    };
+    match user.scores_of(plan.day) {
+        Some(scores) => scores.night.get_or_init(compute).clone(),
+        None => compute(),
+    }
+}
+
+/// Readiness of the day of `plan`; `night` is its main night when the caller has built it.
+fn readiness(user: &UserData, plan: &DayPlan, night: Option<&Night>) -> Readiness {
     let profile = &user.profile;
     let n = day_key(plan.day) as i64;
-    let night = Night::main(profile, plan);
-    let previous_night = sleep_contributors(profile, &night).1;
+    let NightSummary {
+        score: previous_night,
+        lowest_heart_rate: lowest,
+        ..
+    } = night_summary(user, plan, night);
     let previous_day_activity = plan
         .day
         .pred_opt()
         .and_then(|d| user.plan(d))
         .filter(|p| p.worn)
         .and_then(|p| activity_score(user, p));
-    let lowest = night.lowest_heart_rate().unwrap_or(profile.resting_hr as i64) as f64;
+    let lowest = lowest.unwrap_or(profile.resting_hr as i64) as f64;
     let temperature_deviation = round_to(plan.temperature * 0.4, 2);
     let contributors = types::PublicReadinessContributors {
         activity_balance: Some(score(80.0 + 12.0 * smooth(profile.key ^ 40, n, 14))),
@@ -466,13 +571,10 @@ fn sleep(user: &UserData, plan: &DayPlan, ordinal: u32, id: String) -> Option<ty
         Night::main(profile, plan)
     };
     let phase_5_min = String::from_utf8_lossy(&night.phases).into_owned();
-    let phase_30_sec: String = night
-        .phases
-        .iter()
-        .flat_map(|p| std::iter::repeat_n(char::from(*p), 10))
-        .collect();
+    let phase_30_sec: Vec<u8> = night.phases.iter().flat_map(|p| [*p; 10]).collect();
+    let phase_30_sec = String::from_utf8_lossy(&phase_30_sec).into_owned();
     let readiness = (!nap).then(|| {
-        let r = readiness(user, plan);
+        let r = readiness(user, plan, Some(&night));
         types::PublicReadiness {
             contributors: r.contributors,
             score: r.score,
@@ -592,17 +694,26 @@ struct ActivitySummary {
 fn activity_summary(user: &UserData, plan: &DayPlan) -> ActivitySummary {
     let classes = activity_classes(user, plan);
     let mut rng = Rng::new(&[user.profile.key, 51, day_key(plan.day)]);
-    let met = classes
-        .iter()
-        .flat_map(|c| std::iter::repeat_n(*c, 5))
-        .map(|c| met_of(c, &mut rng))
-        .collect();
+    // One value a minute, five a slot.
+    let mut met = Vec::with_capacity(classes.len() * 5);
+    for class in &classes {
+        for _ in 0..5 {
+            met.push(met_of(*class, &mut rng));
+        }
+    }
     ActivitySummary { classes, met }
 }
 
+/// The activity score of the day of `plan`, computed once per day.
 fn activity_score(user: &UserData, plan: &DayPlan) -> Option<i64> {
-    let summary = activity_summary(user, plan);
-    activity_contributors(user, plan, &summary).1
+    let compute = || {
+        let summary = activity_summary(user, plan);
+        activity_contributors(user, plan, &summary).1
+    };
+    match user.scores_of(plan.day) {
+        Some(scores) => *scores.activity.get_or_init(compute),
+        None => compute(),
+    }
 }
 
 fn count(classes: &[u8], class: u8) -> i64 {
@@ -696,6 +807,9 @@ fn activity(user: &UserData, plan: &DayPlan, id: String) -> types::PublicDailyAc
     let profile = &user.profile;
     let summary = activity_summary(user, plan);
     let (contributors, score) = activity_contributors(user, plan, &summary);
+    if let Some(scores) = user.scores_of(plan.day) {
+        let _ = scores.activity.set(score);
+    }
     let minutes = |class: u8| count(&summary.classes, class) * 5;
     let steps = (minutes(b'2') as f64 * 6.0
         + minutes(b'3') as f64 * 55.0

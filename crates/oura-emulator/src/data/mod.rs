@@ -4,13 +4,15 @@
 //! Startup computes only the small day plans and the document index; documents themselves are
 //! generated on request from (seed, user, collection, day, ordinal), and the heart rate and
 //! battery series sample by sample from the time of day, so two years of data cost little
-//! memory and no startup time.
+//! memory and no startup time. Only the few scores of a day that several documents embed are
+//! kept once computed ([`DayScores`]).
 
 pub(crate) mod generate;
 pub(crate) mod series;
+pub(crate) mod timestamp;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 
@@ -122,10 +124,50 @@ pub(crate) const ACTIVITIES: &[&str] = &[
 
 const OFFSETS_MINUTES: &[i32] = &[120, 60, -300, -480, 540, 0, 330, -180];
 
+/// `f64::round` (halves away from zero), bit for bit, without its call into the C library
+/// (the default x86-64 target has no rounding instruction): generation rounds a few million
+/// values per year of data.
+pub(crate) fn round(x: f64) -> f64 {
+    // From 2^52 on, every float is an integer (and NaN and the infinities stay as they are).
+    const INTEGERS_FROM: f64 = 4_503_599_627_370_496.0;
+    if x.is_nan() || x.abs() >= INTEGERS_FROM {
+        return x;
+    }
+    // Both exact below 2^52: the integer part, and what is left of `x` after it.
+    let whole = x as i64 as f64;
+    let rest = x - whole;
+    let rounded = if rest >= 0.5 {
+        whole + 1.0
+    } else if rest <= -0.5 {
+        whole - 1.0
+    } else {
+        whole
+    };
+    // `-0.3` rounds to `-0.0`, as `f64::round` has it.
+    rounded.copysign(x)
+}
+
+/// `NaiveDate::num_days_from_ce` of 1970-01-01: day numbers and unix days differ by this.
+const UNIX_EPOCH_DAY: i64 = 719_163;
+
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
 /// Unix seconds of `minutes` after local midnight of `day`.
 pub(crate) fn local_ts(offset: FixedOffset, day: NaiveDate, minutes: i64) -> i64 {
-    let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0);
-    midnight - i64::from(offset.local_minus_utc()) + minutes * 60
+    day_start(offset, i64::from(day.num_days_from_ce())) + minutes * 60
+}
+
+/// Unix seconds of local midnight of the day numbered `day` (days from the common era, as
+/// `NaiveDate::num_days_from_ce`): [`local_ts`] without building a date.
+pub(crate) fn day_start(offset: FixedOffset, day: i64) -> i64 {
+    (day - UNIX_EPOCH_DAY) * DAY - i64::from(offset.local_minus_utc())
+}
+
+/// The number (days from the common era) of the user's local day at a unix time:
+/// [`local_day`] without building a date.
+pub(crate) fn local_day_number(offset: FixedOffset, unix: i64) -> i64 {
+    (unix + i64::from(offset.local_minus_utc())).div_euclid(DAY) + UNIX_EPOCH_DAY
 }
 
 /// A unix time shown in the user's offset.
@@ -349,6 +391,27 @@ pub(crate) struct DocIndex {
     pub next_seq: u32,
 }
 
+/// What several documents read of a day's main night: the daily sleep's contributors and
+/// score, which the readiness embeds with the night's lowest heart rate.
+#[derive(Clone, Debug)]
+pub(crate) struct NightSummary {
+    pub contributors: oura_api_sys::types::PublicSleepContributors,
+    pub score: Option<i64>,
+    pub lowest_heart_rate: Option<i64>,
+}
+
+/// Scores of a day that several documents embed (a daily sleep and a readiness read the main
+/// night's, a readiness the day before's activity score), kept once computed: each costs a
+/// whole night or a day of activity to compute, and a hundred-odd bytes to keep (less than the
+/// day's entries in the document index).
+#[derive(Debug, Default)]
+pub(crate) struct DayScores {
+    /// The main night's summary.
+    pub night: OnceLock<NightSummary>,
+    /// The activity score.
+    pub activity: OnceLock<Option<i64>>,
+}
+
 /// One user: profile, plans and document index.
 #[derive(Debug)]
 pub(crate) struct UserData {
@@ -356,6 +419,8 @@ pub(crate) struct UserData {
     pub first_day: NaiveDate,
     pub today: NaiveDate,
     pub plans: Vec<DayPlan>,
+    /// One per plan.
+    pub scores: Vec<DayScores>,
     pub index: RwLock<DocIndex>,
 }
 
@@ -435,6 +500,7 @@ impl UserData {
             profile,
             first_day,
             today,
+            scores: plans.iter().map(|_| DayScores::default()).collect(),
             plans,
             index: RwLock::new(doc_index),
         }
@@ -446,6 +512,18 @@ impl UserData {
         usize::try_from(index).ok().and_then(|index| self.plans.get(index))
     }
 
+    /// The kept scores of `day`, if it is in the history.
+    pub(crate) fn scores_of(&self, day: NaiveDate) -> Option<&DayScores> {
+        let index = (day - self.first_day).num_days();
+        usize::try_from(index).ok().and_then(|index| self.scores.get(index))
+    }
+
+    /// The plan of the day numbered `day` (see [`local_day_number`]), if it is in the history.
+    pub(crate) fn plan_of_number(&self, day: i64) -> Option<&DayPlan> {
+        let index = day - i64::from(self.first_day.num_days_from_ce());
+        usize::try_from(index).ok().and_then(|index| self.plans.get(index))
+    }
+
     /// First instant of the history and the end of `today`, in unix seconds.
     pub(crate) fn span(&self) -> (i64, i64) {
         (
@@ -454,13 +532,80 @@ impl UserData {
         )
     }
 
-    /// The document an index entry stands for.
-    pub(crate) fn materialize(&self, collection: Collection, key: SortKey, entry: &Entry) -> Option<Document> {
+    /// The document an index entry (taken out of the index, so the lock is not held while
+    /// documents are generated) stands for.
+    pub(crate) fn materialize(&self, collection: Collection, key: SortKey, entry: Entry) -> Option<Document> {
         match entry {
-            Entry::Added(doc) => Some((**doc).clone()),
+            Entry::Added(doc) => Some(*doc),
             Entry::Generated { id } => {
                 let day = NaiveDate::from_num_days_from_ce_opt(key.0)?;
-                generate::document(self, collection, day, key.1, id.clone())
+                generate::document(self, collection, day, key.1, id)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_is_f64_round_bit_for_bit() {
+        let mut rng = Rng::new(&[99]);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            1e300,
+            -1e-300,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for _ in 0..1_000_000 {
+            let scale = 10f64.powi(rng.int(-3, 17) as i32);
+            values.push(rng.range(-1.0, 1.0) * scale);
+            // Halves and their neighbours.
+            let half = rng.int(-1_000_000, 1_000_000) as f64 + 0.5;
+            values.extend([half, half.next_up(), half.next_down()]);
+        }
+        for value in values {
+            assert_eq!(round(value).to_bits(), value.round().to_bits(), "{value:e}");
+        }
+    }
+
+    #[test]
+    fn day_numbers_and_midnights_agree_with_chrono() {
+        let first = NaiveDate::from_ymd_opt(1999, 12, 25).expect("date");
+        for minutes in [-720, -300, -30, 0, 60, 330, 345, 540, 840] {
+            let offset = FixedOffset::east_opt(minutes * 60).expect("offset");
+            for day in first.iter_days().take(9000).step_by(7) {
+                let midnight = day
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(offset).single())
+                    .expect("midnight")
+                    .timestamp();
+                assert_eq!(local_ts(offset, day, 0), midnight, "{day} {offset}");
+                assert_eq!(local_ts(offset, day, 90), midnight + 5400);
+                let number = i64::from(day.num_days_from_ce());
+                for unix in [midnight, midnight + 1, midnight + DAY - 1, midnight + 43_210] {
+                    assert_eq!(local_day_number(offset, unix), number, "{unix} {offset}");
+                    assert_eq!(local_day(offset, unix), day);
+                }
+                assert_eq!(local_day_number(offset, midnight - 1), number - 1);
             }
         }
     }
