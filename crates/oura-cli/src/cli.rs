@@ -477,7 +477,7 @@ pub struct EmulatorArgs {
     /// Documents per page of the date collections.
     #[arg(long, default_value_t = 50)]
     pub page_size: usize,
-    /// Latency added to every response, in milliseconds.
+    /// Milliseconds from a request's arrival to its answer (building the answer is part of it).
     #[arg(long, default_value_t = 0)]
     pub latency: u64,
     /// Rate limit per token and per application, as N/SECS.
