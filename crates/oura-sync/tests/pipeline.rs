@@ -59,6 +59,13 @@ fn options(since: &str) -> Options {
     options
 }
 
+/// A run of `options` through `client` into `sink`, silent and never stopped.
+async fn sync<S: Sink>(client: &oura::Client, sink: &mut S, options: &Options) -> oura_sync::Report {
+    oura_sync::run(client, sink, options, Arc::new(Silent), std::future::pending())
+        .await
+        .expect("run")
+}
+
 /// A sink like a database table per collection: rows keyed by (user, collection, key), and a
 /// mark per (user, collection) committed in the same critical section as the rows.
 #[derive(Debug, Default, Clone)]
@@ -150,15 +157,7 @@ async fn every_collection_lands_in_the_files_once_and_a_second_run_asks_one_page
     let mut sink = FileSink::open(dir.path(), FileSinkOptions::default()).expect("open");
     let mut again = options(since);
     again.since = None;
-    let report = oura_sync::run(
-        &client(&emulator, 0),
-        &mut sink,
-        &again,
-        Arc::new(Silent),
-        std::future::pending(),
-    )
-    .await
-    .expect("run");
+    let report = sync(&client(&emulator, 0), &mut sink, &again).await;
     let requests: Vec<_> = emulator
         .requests()
         .into_iter()
@@ -187,15 +186,7 @@ async fn a_keyed_table_sink_holds_each_document_once_per_user_with_its_mark() {
                 .iter()
                 .map(|r| oura_sync::find(r).expect("route"))
                 .collect();
-            let report = oura_sync::run(
-                &client(&emulator, user),
-                &mut sink,
-                &options,
-                Arc::new(Silent),
-                std::future::pending(),
-            )
-            .await
-            .expect("run");
+            let report = sync(&client(&emulator, user), &mut sink, &options).await;
             assert!(report.collections.iter().all(|c| c.failure.is_none()));
         }
     }
@@ -417,15 +408,7 @@ async fn collections_are_stored_at_the_same_time_each_one_batch_after_another() 
     let mut sink = Gated::default();
     let mut options = options(since);
     options.collections = routes.iter().map(|r| oura_sync::find(r).expect("route")).collect();
-    let report = oura_sync::run(
-        &client(&emulator, 0),
-        &mut sink,
-        &options,
-        Arc::new(Silent),
-        std::future::pending(),
-    )
-    .await
-    .expect("run");
+    let report = sync(&client(&emulator, 0), &mut sink, &options).await;
     assert!(report.collections.iter().all(|c| c.failure.is_none()));
     {
         let seen = sink.seen.lock().expect("lock");

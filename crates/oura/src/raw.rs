@@ -260,6 +260,28 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// After a member of an object or array: `true` past its `close`, `false` past a `,` and
+    /// the whitespace after it.
+    fn next_or_close(&mut self, close: u8) -> Read<bool> {
+        self.space();
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                self.space();
+                Ok(false)
+            }
+            Some(byte) if byte == close => {
+                self.at += 1;
+                Ok(true)
+            }
+            _ => self.fail(if close == b'}' {
+                "expected `,` or `}`"
+            } else {
+                "expected `,` or `]`"
+            }),
+        }
+    }
+
     fn end(&self) -> Read<()> {
         if self.at == self.bytes.len() {
             Ok(())
@@ -304,17 +326,8 @@ impl<'a> Parser<'a> {
                     }
                     _ => self.value()?,
                 }
-                self.space();
-                match self.peek() {
-                    Some(b',') => {
-                        self.at += 1;
-                        self.space();
-                    }
-                    Some(b'}') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return self.fail("expected `,` or `}`"),
+                if self.next_or_close(b'}')? {
+                    break;
                 }
             }
         }
@@ -340,17 +353,8 @@ impl<'a> Parser<'a> {
                 return self.fail("a page of 4 GiB or more");
             };
             docs.push((span, head));
-            self.space();
-            match self.peek() {
-                Some(b',') => {
-                    self.at += 1;
-                    self.space();
-                }
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(docs);
-                }
-                _ => return self.fail("expected `,` or `]`"),
+            if self.next_or_close(b']')? {
+                return Ok(docs);
             }
         }
     }
@@ -382,17 +386,8 @@ impl<'a> Parser<'a> {
                     KeyOf::Position => head.position = self.string_text(value..self.at)?,
                     KeyOf::Other => {}
                 }
-                self.space();
-                match self.peek() {
-                    Some(b',') => {
-                        self.at += 1;
-                        self.space();
-                    }
-                    Some(b'}') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return self.fail("expected `,` or `}`"),
+                if self.next_or_close(b'}')? {
+                    break;
                 }
             }
         }
