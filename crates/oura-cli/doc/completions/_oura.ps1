@@ -355,7 +355,7 @@ Register-ArgumentCompleter -Native -CommandName 'oura' -ScriptBlock {
             [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Days of history per user')
             [CompletionResult]::new('--today', '--today', [CompletionResultType]::ParameterName, 'Last day of the history (YYYY-MM-DD). Default: today')
             [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Documents per page of the date collections')
-            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Latency added to every response, in milliseconds')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Milliseconds from a request''s arrival to its answer (building the answer is part of it)')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Rate limit per token and per application, as N/SECS')
             [CompletionResult]::new('--fault-rate', '--fault-rate', [CompletionResultType]::ParameterName, 'Fraction of requests that fail (5xx, dropped connections, truncated bodies)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'See the global `--base-url`')

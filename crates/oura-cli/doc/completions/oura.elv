@@ -330,7 +330,7 @@ set edit:completion:arg-completer[oura] = {|@words|
             cand --days 'Days of history per user'
             cand --today 'Last day of the history (YYYY-MM-DD). Default: today'
             cand --page-size 'Documents per page of the date collections'
-            cand --latency 'Latency added to every response, in milliseconds'
+            cand --latency 'Milliseconds from a request''s arrival to its answer (building the answer is part of it)'
             cand --rate-limit 'Rate limit per token and per application, as N/SECS'
             cand --fault-rate 'Fraction of requests that fail (5xx, dropped connections, truncated bodies)'
             cand --base-url 'See the global `--base-url`'

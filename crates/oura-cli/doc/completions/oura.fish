@@ -307,7 +307,7 @@ complete -c oura -n "__fish_oura_using_subcommand emulator" -l users -d 'Number 
 complete -c oura -n "__fish_oura_using_subcommand emulator" -l days -d 'Days of history per user' -r
 complete -c oura -n "__fish_oura_using_subcommand emulator" -l today -d 'Last day of the history (YYYY-MM-DD). Default: today' -r
 complete -c oura -n "__fish_oura_using_subcommand emulator" -l page-size -d 'Documents per page of the date collections' -r
-complete -c oura -n "__fish_oura_using_subcommand emulator" -l latency -d 'Latency added to every response, in milliseconds' -r
+complete -c oura -n "__fish_oura_using_subcommand emulator" -l latency -d 'Milliseconds from a request\'s arrival to its answer (building the answer is part of it)' -r
 complete -c oura -n "__fish_oura_using_subcommand emulator" -l rate-limit -d 'Rate limit per token and per application, as N/SECS' -r
 complete -c oura -n "__fish_oura_using_subcommand emulator" -l fault-rate -d 'Fraction of requests that fail (5xx, dropped connections, truncated bodies)' -r
 complete -c oura -n "__fish_oura_using_subcommand emulator" -l base-url -d 'See the global `--base-url`' -r
