@@ -1,5 +1,5 @@
 //! Stage 3, write: per collection, the documents of its units in order, as batches for the
-//! [`Sink`].
+//! [`Sink`](crate::sink::Sink).
 //!
 //! Units finish in any order. A collection's documents are handed to the sink only as the
 //! contiguous prefix of its units that is complete (unit 0, then 1, ...), so the mark stored

@@ -36,8 +36,8 @@ pub struct RawDocument {
 #[repr(align(128))]
 struct Body(String);
 
-/// Where a text is in a body: two 32-bit offsets keep a document small (bodies past 4 GiB
-/// give each document a body of its own).
+/// Where a text is in a body: two 32-bit offsets keep a document small (a page of 4 GiB or
+/// more, far past any response limit a client would set, is refused).
 #[derive(Clone, Copy)]
 struct Span {
     start: u32,
