@@ -376,10 +376,12 @@ impl Sink for Gated {
             seen.storing.push(route);
             seen.most_at_once = seen.most_at_once.max(seen.storing.len());
         }
-        // The first batch waits (up to 5 s) for another collection's to start beside it: a
-        // writer that stores one batch at a time never starts it.
+        // The first batch waits for another collection's to start beside it: a writer that
+        // stores one batch at a time never starts it. The 60 s only keep such a writer from
+        // hanging the test; a writer that stores at once starts the second within milliseconds.
         let waited = std::time::Instant::now();
-        while self.seen.lock().expect("lock").most_at_once < 2 && waited.elapsed() < std::time::Duration::from_secs(5) {
+        while self.seen.lock().expect("lock").most_at_once < 2 && waited.elapsed() < std::time::Duration::from_secs(60)
+        {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let upserted = self.table.upsert(batch).await;

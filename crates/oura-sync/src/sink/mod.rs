@@ -130,24 +130,24 @@ impl Doc {
     /// decoding it. Its text is the one Oura sent, left in its page (copied and compacted only
     /// if it was not compact), its id and position the ones the facade read from it.
     pub fn from_raw(raw: oura::RawDocument) -> Doc {
-        let id = raw.id().filter(|id| !id.is_empty());
-        if raw.is_compact() {
-            let key = match id {
-                Some(id) => Key::Id(id.to_owned()),
-                None => Key::new("", raw.position_text().unwrap_or_default(), || raw.text().to_owned()),
-            };
-            return Doc {
-                key,
-                body: Body::Raw(raw),
-            };
-        }
-        let json = compact(raw.text().to_owned());
-        let position = raw.position_text().map(str::to_owned);
-        let key = match id {
-            Some(id) => Key::Id(id.to_owned()),
-            None => Key::new("", position.as_deref().unwrap_or_default(), || json.clone()),
+        let id = raw.id().filter(|id| !id.is_empty()).map(str::to_owned);
+        let body = if raw.is_compact() {
+            Body::Raw(raw)
+        } else {
+            Body::Owned {
+                json: compact(raw.text().to_owned()),
+                position: raw.position_text().map(str::to_owned),
+            }
         };
-        Doc::new(key, position, json)
+        let mut doc = Doc {
+            key: Key::Content(String::new()),
+            body,
+        };
+        doc.key = match id {
+            Some(id) => Key::Id(id),
+            None => Key::new("", doc.position().unwrap_or_default(), || doc.json().to_owned()),
+        };
+        doc
     }
 
     /// The document as compact JSON, keys in the order Oura sent them.
