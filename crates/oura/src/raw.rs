@@ -6,6 +6,7 @@
 //! the body is noted, its top-level `id` and position field are read, and whether it holds
 //! whitespace outside its strings. Nothing else is decoded.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -116,6 +117,16 @@ impl RawDocument {
         self.compact
     }
 
+    /// The text without whitespace outside its strings: the text itself when it is compact
+    /// ([`is_compact`](Self::is_compact)), else a copy without it.
+    pub fn compact_text(&self) -> Cow<'_, str> {
+        let text = self.text();
+        if self.compact {
+            return Cow::Borrowed(text);
+        }
+        Cow::Owned(without_space(text))
+    }
+
     /// The document decoded into `T` (a model of [`crate::models`], or a
     /// [`serde_json::Value`]).
     pub fn decode<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
@@ -183,6 +194,29 @@ pub(crate) fn page(
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// JSON text without the whitespace outside its strings.
+fn without_space(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c.is_ascii() && is_space(c as u8) {
+            continue;
+        } else if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn fail(what: &str) -> serde_json::Error {
@@ -553,16 +587,16 @@ impl<'a> Parser<'a> {
     }
 
     /// A string's text (between the quotes), unescaped when it holds escapes.
-    fn text(&self, inner: Range<usize>) -> Read<std::borrow::Cow<'a, str>> {
+    fn text(&self, inner: Range<usize>) -> Read<Cow<'a, str>> {
         let bytes: &'a [u8] = self.bytes;
         let raw = &bytes[inner.clone()];
         if raw.contains(&b'\\') {
             unescape(&bytes[inner.start - 1..inner.end + 1])
-                .map(std::borrow::Cow::Owned)
+                .map(Cow::Owned)
                 .ok_or_else(|| fail("invalid escape"))
         } else {
             std::str::from_utf8(raw)
-                .map(std::borrow::Cow::Borrowed)
+                .map(Cow::Borrowed)
                 .map_err(|_| fail("invalid UTF-8"))
         }
     }
@@ -744,26 +778,6 @@ mod tests {
         }
     }
 
-    /// Whether valid JSON text holds whitespace outside its strings.
-    fn spaced(text: &str) -> bool {
-        let (mut in_string, mut escaped) = (false, false);
-        text.bytes().any(|b| {
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_string = false;
-                }
-                false
-            } else {
-                in_string = b == b'"';
-                is_space(b)
-            }
-        })
-    }
-
     /// serde_json's reading of a page, as the facade read pages before.
     fn by_serde(body: &[u8]) -> Option<(Vec<String>, Option<String>)> {
         #[derive(serde::Deserialize)]
@@ -840,7 +854,14 @@ mod tests {
                             }
                             let day = value.get("day").and_then(serde_json::Value::as_str);
                             assert_eq!(doc.position_text(), day, "{shown}");
-                            assert_eq!(doc.is_compact(), !spaced(doc.text()), "{shown}");
+                            // Compact text decodes to the same value, and is compact text.
+                            let compacted = doc.compact_text();
+                            assert_eq!(
+                                serde_json::from_str::<serde_json::Value>(&compacted).ok(),
+                                Some(value.clone()),
+                                "{shown}"
+                            );
+                            assert_eq!(doc.is_compact(), without_space(doc.text()) == doc.text(), "{shown}");
                         }
                         accepted += 1;
                     }
