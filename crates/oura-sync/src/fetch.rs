@@ -20,6 +20,7 @@ use futures::stream::BoxStream;
 use oura::{RateLimit, RawDocument};
 
 use crate::Collection;
+use crate::gate::{Gate, Urgency};
 use crate::plan::Span;
 use crate::progress::{Event, Observer};
 
@@ -136,6 +137,120 @@ pub(crate) struct Context {
     pub observer: Arc<dyn Observer>,
     pub failed: Vec<std::sync::atomic::AtomicBool>,
     pub stop: Arc<std::sync::atomic::AtomicBool>,
+    /// The run's bound on requests in flight, most urgent first.
+    pub gate: Gate,
+    /// The bound shared with other runs, if any.
+    pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
+    /// Per collection, the days a page was last seen to cover (`f64` bits; 0: not seen yet).
+    pub paces: Vec<AtomicU64>,
+}
+
+impl Context {
+    /// Whether the run was stopped, or the collection in `slot` failed.
+    fn stopped(&self, slot: usize) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.failed[slot].load(Ordering::SeqCst)
+    }
+
+    /// The next page of `pages` of the collection in `slot`, once the gate (and the shared
+    /// bound) let a request with `urgency` go; both slots are held until the page is read.
+    /// `None` if the run stopped while it waited: no request is sent then.
+    async fn next_page(
+        &self,
+        pages: &mut Pages,
+        slot: usize,
+        urgency: Urgency,
+    ) -> Option<Option<oura::Result<oura::Page<RawDocument>>>> {
+        let _slot = self.gate.acquire(urgency).await;
+        let _shared = match &self.in_flight {
+            Some(shared) => Arc::clone(shared).acquire_owned().await.ok(),
+            None => None,
+        };
+        if self.stopped(slot) {
+            return None;
+        }
+        Some(self.budget.next_page(pages).await)
+    }
+
+    fn pace(&self, slot: usize) -> Option<f64> {
+        let days = f64::from_bits(self.paces.get(slot)?.load(Ordering::Relaxed));
+        (days > 0.0).then_some(days)
+    }
+
+    fn learn_pace(&self, slot: usize, days_per_page: f64) {
+        if let Some(pace) = self.paces.get(slot) {
+            pace.store(days_per_page.to_bits(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// How many pages a unit still has to fetch, as far as is known: the plan's estimate until a
+/// page says how many days a page of its collection covers (any unit of it), then the days
+/// left over that. Never below the unit's floor ([`floors`]).
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    days: u64,
+    expected: u64,
+    floor: u64,
+    pages: u64,
+    reached: u64,
+}
+
+impl Chain {
+    fn new(unit: &crate::plan::Unit, floor: u64) -> Self {
+        Chain {
+            days: unit.days,
+            // The estimate is a small float (days times pages a day).
+            expected: unit.expected_pages() as u64,
+            floor,
+            pages: 0,
+            reached: 0,
+        }
+    }
+
+    /// Pages left, the next one included; `pace`: days a page of the collection covers.
+    fn remaining(&self, pace: Option<f64>) -> u64 {
+        let per_page = if self.pages > 0 && self.reached > 0 {
+            Some(self.reached as f64 / self.pages as f64)
+        } else {
+            pace
+        };
+        let left = match per_page {
+            Some(per_page) => (self.days.saturating_sub(self.reached) as f64 / per_page).ceil() as u64,
+            None => self.expected.saturating_sub(self.pages),
+        };
+        left.max(1).max(self.floor)
+    }
+
+    /// A page was read, reaching `reached` days into the unit.
+    fn advance(&mut self, reached: u64) {
+        self.pages += 1;
+        self.reached = self.reached.max(reached);
+    }
+
+    /// Days a page covered so far, once known.
+    fn days_per_page(&self) -> Option<f64> {
+        (self.pages > 0 && self.reached > 0).then(|| self.reached as f64 / self.pages as f64)
+    }
+}
+
+/// The floor of each unit's urgency: a series' last window (usually a few days) is as urgent
+/// as its collection's longest, so that it runs with the collection's first windows, not at
+/// the end of the run, where the collection's whole file would be written once more after the
+/// last answer.
+pub(crate) fn floors(units: &[crate::plan::Unit]) -> Vec<u64> {
+    let mut longest: std::collections::HashMap<usize, (u64, usize)> = std::collections::HashMap::new();
+    for unit in units {
+        let (pages, last) = longest.entry(unit.slot).or_default();
+        *pages = (*pages).max(unit.expected_pages() as u64);
+        *last = (*last).max(unit.index);
+    }
+    units
+        .iter()
+        .map(|unit| match longest.get(&unit.slot) {
+            Some(&(pages, last)) if last > 0 && unit.index == last => pages,
+            _ => 0,
+        })
+        .collect()
 }
 
 /// What the fetching tasks tell the writer.
@@ -154,15 +269,17 @@ pub(crate) enum Message {
     },
 }
 
-/// Fetches one unit, page after page, handing each page's documents to the writer.
+/// Fetches one unit, page after page, handing each page's documents to the writer. `order` is
+/// its place in the plan, `floor` its least urgency (see [`Gate`]).
 pub(crate) async fn run_unit(
     context: &Context,
     unit: crate::plan::Unit,
+    order: usize,
+    floor: u64,
     tx: &tokio::sync::mpsc::UnboundedSender<Message>,
 ) {
     let slot = unit.slot;
-    let stopped = || context.stop.load(Ordering::SeqCst) || context.failed[slot].load(Ordering::SeqCst);
-    if stopped() {
+    if context.stopped(slot) {
         return;
     }
     let fail = |err: oura::Error| {
@@ -179,9 +296,13 @@ pub(crate) async fn run_unit(
     };
     let observer = &*context.observer;
     let mut shown_days = 0;
-    let mut next = context.budget.next_page(&mut pages).await;
+    let mut chain = Chain::new(&unit, floor);
+    let urgency = |chain: &Chain| Urgency::new(chain.pages == 0, chain.remaining(context.pace(slot)), order);
+    let Some(mut next) = context.next_page(&mut pages, slot, urgency(&chain)).await else {
+        return;
+    };
     loop {
-        if stopped() {
+        if context.stopped(slot) {
             return;
         }
         let page = match next {
@@ -207,6 +328,11 @@ pub(crate) async fn run_unit(
         });
         // A unit is one window: a page without a next token is its last.
         let last_page = page.next_token.is_none();
+        // The last page reached the unit's end (a page covers at least that many days).
+        chain.advance(if last_page { unit.days } else { reached });
+        if let Some(days) = chain.days_per_page() {
+            context.learn_pace(slot, days);
+        }
         let hand_over = async {
             let docs = page.data.into_iter().map(crate::sink::Doc::from_raw).collect();
             let _ = tx.send(Message::Docs {
@@ -221,7 +347,8 @@ pub(crate) async fn run_unit(
         }
         // The next page is asked for before this one is turned into documents: the work
         // overlaps the wait.
-        let (following, ()) = tokio::join!(context.budget.next_page(&mut pages), hand_over);
+        let (following, ()) = tokio::join!(context.next_page(&mut pages, slot, urgency(&chain)), hand_over);
+        let Some(following) = following else { return };
         next = following;
     }
     observer.event(&Event::Fetched {
@@ -279,6 +406,60 @@ mod tests {
                 .all(|e| matches!(e, Event::Waiting { wait } if *wait >= ANNOUNCE_WAIT)),
             "{events:?}"
         );
+    }
+
+    fn units_of(route: &str, from: &str) -> Vec<crate::plan::Unit> {
+        let day = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").expect("day");
+        let now = chrono::DateTime::parse_from_rfc3339("2025-06-30T23:59:59+00:00").expect("instant");
+        crate::plan::units_in(
+            0,
+            crate::find(route).expect("collection"),
+            crate::plan::Start::Day(day(from)),
+            day("2025-06-30"),
+            now,
+            |_| Some(*now.offset()),
+        )
+    }
+
+    #[test]
+    fn a_chain_is_guessed_by_the_plan_then_measured_by_its_pages() {
+        let unit = &units_of("daily_sleep", "2025-03-03")[0];
+        assert_eq!(unit.days, 120);
+        let mut chain = Chain::new(unit, 0);
+        // The plan's guess (50 documents a page), or what another unit of the collection saw.
+        assert_eq!(chain.remaining(None), 3);
+        assert_eq!(chain.remaining(Some(7.0)), 18);
+        // A first page of a week: 113 days left, a week a page, whatever the others saw.
+        chain.advance(7);
+        assert_eq!(chain.days_per_page(), Some(7.0));
+        assert_eq!(chain.remaining(Some(100.0)), 17);
+        chain.advance(14);
+        assert_eq!(chain.remaining(None), 16);
+        // A page that says nothing of where it reached keeps the measure.
+        chain.advance(0);
+        assert_eq!(chain.remaining(None), ((120.0 - 14.0) / (14.0 / 3.0_f64)).ceil() as u64);
+        // Never less than one page, nor than the floor.
+        chain.advance(120);
+        assert_eq!(chain.remaining(None), 1);
+        let mut floored = Chain::new(unit, 9);
+        assert_eq!(floored.remaining(Some(1000.0)), 9);
+        floored.advance(60);
+        assert_eq!(floored.remaining(None), 9);
+    }
+
+    #[test]
+    fn a_series_last_window_is_as_urgent_as_its_collection_longest() {
+        let mut units = units_of("heartrate", "2025-05-25");
+        units.extend(
+            units_of("daily_sleep", "2025-05-25")
+                .into_iter()
+                .map(|u| crate::plan::Unit { slot: 1, ..u }),
+        );
+        // 37 days of heart rate: a window of thirty days and one of seven.
+        assert_eq!(units.len(), 3);
+        assert_eq!(units[0].expected_pages(), 9.0);
+        assert_eq!(units[1].expected_pages(), 3.0);
+        assert_eq!(floors(&units), [0, 9, 0]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod fetch;
+mod gate;
 mod model;
 pub mod plan;
 mod position;
@@ -12,7 +13,7 @@ pub mod write;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -21,6 +22,7 @@ use futures::StreamExt as _;
 pub use oura::{Collection, RangeKind};
 
 use crate::fetch::{Budget, Context, Message};
+use crate::gate::Gate;
 use crate::plan::{Start, Unit};
 use crate::progress::{Event, Observer};
 use crate::sink::{Mark, Sink, SinkError, Upserted};
@@ -65,7 +67,7 @@ pub struct Options {
     /// The user the documents belong to, as the sink files them (empty for a one-user sink).
     pub user: String,
     /// A bound on requests in flight shared with other runs (several users synced at once from
-    /// one process): each fetch holds one of its permits while it runs, on top of
+    /// one process): each request holds one of its permits until its page is read, on top of
     /// [`concurrency`](Self::concurrency). `None`: only `concurrency` bounds this run.
     pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
@@ -198,6 +200,7 @@ pub async fn run<S: Sink>(
         units.retain(|u| u.slot != slot);
     }
     plan::schedule(&mut units);
+    let floors = fetch::floors(&units);
 
     let stopped = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
@@ -206,6 +209,9 @@ pub async fn run<S: Sink>(
         observer: Arc::clone(&observer),
         failed: collections.iter().map(|_| AtomicBool::new(false)).collect(),
         stop: Arc::clone(&stopped),
+        gate: Gate::new(options.concurrency),
+        in_flight: options.in_flight.clone(),
+        paces: collections.iter().map(|_| AtomicU64::new(0)).collect(),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Message>();
     let interrupt = Arc::new(tokio::sync::Notify::new());
@@ -213,18 +219,24 @@ pub async fn run<S: Sink>(
         let interrupt = Arc::clone(&interrupt);
         let stopped = Arc::clone(&stopped);
         async move {
-            let in_flight = options.in_flight.clone();
-            let work = futures::stream::iter(units.into_iter().map(move |unit| {
-                let context = Arc::clone(&context);
-                let tx = tx.clone();
-                let in_flight = in_flight.clone();
-                tokio::spawn(async move {
-                    let _permit = permit(in_flight.as_ref()).await;
-                    fetch::run_unit(&context, unit, &tx).await;
+            // Every unit waits at the gate, which lets the most urgent request go each time a
+            // slot frees: a unit holds a slot for one request, not for its whole chain.
+            let tasks: Vec<_> = units
+                .into_iter()
+                .zip(floors)
+                .enumerate()
+                .map(|(order, (unit, floor))| {
+                    let context = Arc::clone(&context);
+                    let tx = tx.clone();
+                    tokio::spawn(async move { fetch::run_unit(&context, unit, order, floor, &tx).await })
                 })
-            }))
-            .buffer_unordered(options.concurrency.max(1))
-            .for_each(|_| async {});
+                .collect();
+            drop(tx);
+            let work = async {
+                for task in tasks {
+                    let _ = task.await;
+                }
+            };
             let interrupted = tokio::select! {
                 () = work => false,
                 () = stop => true,

@@ -436,3 +436,78 @@ async fn collections_are_stored_at_the_same_time_each_one_batch_after_another() 
         assert_eq!(got, want, "{route}");
     }
 }
+
+/// A unit's pages follow each other, so a run takes at least its longest chain of pages in
+/// rounds of requests, and at least its requests divided by the concurrency. Here the plan
+/// guesses the day collections' chains short (it assumes 50 documents a page; the emulator
+/// serves 7) and the heart rate windows long: a run that kept its guesses would leave the
+/// 18-page day chains to run alone at the end. On the runtime's paused clock, where each answer
+/// comes exactly the latency after its request, the run ends within one round of its bound.
+#[tokio::test(start_paused = true)]
+async fn a_run_takes_about_the_rounds_its_longest_chain_and_its_requests_need() {
+    const LATENCY: std::time::Duration = std::time::Duration::from_millis(100);
+    const CONCURRENCY: usize = 4;
+    let emulator = Emulator::builder()
+        .users(1)
+        .history_days(150)
+        .page_size(7)
+        .latency(LATENCY)
+        .today(today())
+        .start()
+        .await
+        .expect("emulator");
+    let mut options = options("2025-03-03");
+    options.concurrency = CONCURRENCY;
+    options.collections = ["heartrate", "daily_sleep", "daily_activity", "daily_readiness"]
+        .iter()
+        .map(|route| oura_sync::find(route).expect("collection"))
+        .collect();
+    let table = Table::default();
+    let mut sink = table.clone();
+    let started = tokio::time::Instant::now();
+    let report = oura_sync::run(
+        &client(&emulator, 0),
+        &mut sink,
+        &options,
+        Arc::new(Silent),
+        std::future::pending(),
+    )
+    .await
+    .expect("run");
+    let elapsed = started.elapsed();
+    assert!(report.collections.iter().all(|c| c.failure.is_none()), "{report:?}");
+    let requests: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v2/"))
+        .collect();
+    // The pages of one window: its first request names the window, the next ones only carry
+    // the token, so they are counted by path (each day collection is one window).
+    let mut chains: BTreeMap<String, u64> = BTreeMap::new();
+    for request in &requests {
+        let window = request
+            .query_param("start_datetime")
+            .or_else(|| request.query_param("next_token").map(|_| String::new()))
+            .unwrap_or_default();
+        *chains.entry(format!("{} {window}", request.path)).or_default() += 1;
+    }
+    let day_chain = chains
+        .iter()
+        .filter(|(k, _)| k.contains("daily_sleep"))
+        .map(|(_, n)| *n)
+        .sum::<u64>();
+    assert_eq!(day_chain, 18, "120 days in pages of 7: {chains:?}");
+    let longest = day_chain;
+    let bound = longest.max((requests.len() as u64).div_ceil(CONCURRENCY as u64));
+    let rounds = elapsed.as_secs_f64() / LATENCY.as_secs_f64();
+    assert!(
+        rounds > bound as f64 - 0.01 && rounds < (bound + 1) as f64 + 0.01,
+        "{rounds:.2} rounds for a bound of {bound} ({} requests, longest chain {longest})",
+        requests.len()
+    );
+    // Every document arrived.
+    let rows = table.inner.lock().expect("lock").rows.len();
+    let fetched: u64 = report.collections.iter().map(|c| c.fetched).sum();
+    assert_eq!(rows as u64, fetched);
+    assert!(rows > 18 * 7 * 3, "{rows}");
+}
