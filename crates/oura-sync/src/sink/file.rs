@@ -42,10 +42,47 @@ pub const LOCK_FILE: &str = ".oura-export.lock";
 /// Empty when there are none.
 pub const OTHER_COLUMN: &str = "_other";
 
-/// Sets and maps of keys: hashed with foldhash, several times faster than std's SipHash on
-/// keys this short (ids, timestamps), and seeded at random like it.
-type KeySet<K> = HashSet<K, foldhash::fast::RandomState>;
+/// Maps of keys: hashed with foldhash, several times faster than std's SipHash on keys this
+/// short (ids, timestamps), and seeded at random like it.
 type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Fingerprints of keys: a key hashed once, with foldhash under a seed drawn for the sink.
+///
+/// A file's index holds its keys' prints, not the keys: a batch none of whose prints the file
+/// holds is appended; a batch that shares one (a key the file holds, or, once in some 10^9
+/// exports, two keys with one print) is merged, which compares the keys themselves. A
+/// collision costs a merge, never a document.
+#[derive(Debug, Clone, Default)]
+struct Prints(foldhash::fast::RandomState);
+
+impl Prints {
+    fn of(&self, key: &Key) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.0, key)
+    }
+}
+
+/// A set of prints, hashed to themselves (a print is a seeded hash already).
+type PrintSet = HashSet<u64, std::hash::BuildHasherDefault<PrintHasher>>;
+
+#[derive(Debug, Default)]
+struct PrintHasher(u64);
+
+impl std::hash::Hasher for PrintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (a set of `u64`); this keeps any other use well defined.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, print: u64) {
+        self.0 = print;
+    }
+}
 
 /// How often the state file is saved while a sink is written to (and once at the end).
 const STATE_EVERY: Duration = Duration::from_secs(1);
@@ -107,6 +144,7 @@ struct Inner {
     options: FileSinkOptions,
     saved: Mutex<Saved>,
     files: Mutex<HashMap<&'static str, Arc<Mutex<Index>>>>,
+    prints: Prints,
     notes: Vec<String>,
     _lock: File,
 }
@@ -122,7 +160,8 @@ struct Saved {
 /// What a file holds, read once per run.
 #[derive(Debug, Default)]
 struct Index {
-    keys: KeySet<Key>,
+    /// The prints of the keys the file holds ([`Prints`]).
+    keys: PrintSet,
     total: u64,
     last: Option<String>,
     exists: bool,
@@ -176,6 +215,7 @@ impl FileSink {
                     saved_at: Instant::now(),
                 }),
                 files: Mutex::new(HashMap::new()),
+                prints: Prints::default(),
                 notes,
                 _lock: lock,
             }),
@@ -256,8 +296,8 @@ impl Inner {
         let name = self.options.format.file_name(collection);
         let path = self.path(&name);
         let index = match self.options.format {
-            FileFormat::Ndjson => scan_ndjson(&path, collection),
-            FileFormat::Csv => scan_csv(&path, collection),
+            FileFormat::Ndjson => scan_ndjson(&path, collection, &self.prints),
+            FileFormat::Csv => scan_csv(&path, collection, &self.prints),
         }
         .map_err(|err| SinkError::io(format!("cannot read {}", path.display()), err))?;
         let index = Arc::new(Mutex::new(index));
@@ -308,8 +348,8 @@ impl Inner {
                 }
             }
         }
-        let rows = unique(docs);
-        let append = index.header_ok && rows.iter().all(|doc| !index.keys.contains(&doc.key));
+        let (rows, prints) = unique(docs, &self.prints);
+        let append = index.header_ok && prints.iter().all(|print| !index.keys.contains(print));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let done = match (format, append) {
             (FileFormat::Ndjson, true) => append_rows(dir, &name, mode, index, &rows, |doc| {
@@ -331,10 +371,7 @@ impl Inner {
             Some(last) => latest(index.last.take(), [last]),
             None => latest(index.last.take(), rows.iter().filter_map(Doc::position)),
         };
-        index.keys.reserve(rows.len());
-        for doc in rows {
-            index.keys.insert(doc.key);
-        }
+        index.keys.extend(prints);
         index.exists = true;
         index.header_ok = true;
         index.total = done.total;
@@ -375,13 +412,14 @@ impl Inner {
     }
 }
 
-/// The batch's documents with each key once: a key seen twice keeps its last version at its
-/// first place.
-fn unique(docs: Vec<Doc>) -> Vec<Doc> {
-    // The usual batch has no key twice: it is kept as it is, nothing copied.
-    let mut seen: KeySet<&Key> = KeySet::with_capacity_and_hasher(docs.len(), Default::default());
-    if docs.iter().all(|doc| seen.insert(&doc.key)) {
-        return docs;
+/// The batch's documents with each key once (a key seen twice keeps its last version at its
+/// first place), and their keys' prints.
+fn unique(docs: Vec<Doc>, prints: &Prints) -> (Vec<Doc>, Vec<u64>) {
+    // The usual batch has no print twice, so no key twice: it is kept as it is, nothing copied.
+    let printed: Vec<u64> = docs.iter().map(|doc| prints.of(&doc.key)).collect();
+    let mut seen = PrintSet::with_capacity_and_hasher(printed.len(), Default::default());
+    if printed.iter().all(|&print| seen.insert(print)) {
+        return (docs, printed);
     }
     drop(seen);
     let mut at: KeyMap<Key, usize> = KeyMap::with_capacity_and_hasher(docs.len(), Default::default());
@@ -395,7 +433,8 @@ fn unique(docs: Vec<Doc>) -> Vec<Doc> {
             }
         }
     }
-    out
+    let printed = out.iter().map(|doc| prints.of(&doc.key)).collect();
+    (out, printed)
 }
 
 /// Whether the pause hook ([`pause_after_replace`]) is set: never in release builds without
@@ -579,7 +618,7 @@ fn open_existing(path: &Path) -> io::Result<Option<File>> {
     }
 }
 
-fn scan_ndjson(path: &Path, collection: &Collection) -> io::Result<Index> {
+fn scan_ndjson(path: &Path, collection: &Collection, prints: &Prints) -> io::Result<Index> {
     let mut index = Index {
         header_ok: true,
         ..Index::default()
@@ -597,7 +636,7 @@ fn scan_ndjson(path: &Path, collection: &Collection) -> io::Result<Index> {
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.keys.insert(key);
+        index.keys.insert(prints.of(&key));
         index.total += 1;
     }
     Ok(index)
@@ -760,7 +799,7 @@ fn read_csv(path: &Path) -> io::Result<Option<Vec<Vec<String>>>> {
     }
 }
 
-fn scan_csv(path: &Path, collection: &Collection) -> io::Result<Index> {
+fn scan_csv(path: &Path, collection: &Collection, prints: &Prints) -> io::Result<Index> {
     let mut index = Index::default();
     let Some(records) = read_csv(path)? else {
         return Ok(index);
@@ -777,7 +816,7 @@ fn scan_csv(path: &Path, collection: &Collection) -> io::Result<Index> {
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.keys.insert(key);
+        index.keys.insert(prints.of(&key));
         index.total += 1;
     }
     Ok(index)
@@ -942,6 +981,40 @@ mod tests {
             .filter(|n| n.contains(TMP_MARK))
             .collect();
         assert!(names.is_empty(), "no temporary file is left: {names:?}");
+    }
+
+    /// Two keys with one print (forced here: the index is told it holds the print of a key the
+    /// file lacks) cost a merge, which compares the keys themselves: nothing is lost or doubled.
+    /// A batch with a print twice is checked key by key too.
+    #[tokio::test]
+    async fn a_collision_of_prints_costs_a_merge_never_a_document() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let heartrate = find("heartrate");
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        sink.upsert(batch(heartrate, &[sample(0), sample(5)], None))
+            .await
+            .expect("upsert");
+        let newcomer = batch(heartrate, &[sample(10)], None);
+        let print = sink.inner.prints.of(&newcomer.docs[0].key);
+        let index = sink.inner.index(heartrate).expect("index");
+        assert!(!guard(&index).expect("lock").keys.contains(&print));
+        guard(&index).expect("lock").keys.insert(print);
+        let done = sink.upsert(newcomer).await.expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (1, 0, 0, 3));
+        // Within a batch: the same key twice keeps the later version once.
+        let twice = [
+            sample(15),
+            json!({"bpm": 99, "source": "awake", "timestamp": "2025-06-01T00:15:00+00:00"}),
+        ];
+        let done = sink.upsert(batch(heartrate, &twice, None)).await.expect("upsert");
+        assert_eq!((done.added, done.total), (1, 4));
+        sink.finish().await.expect("finish");
+        let got = lines(&dir.path().join("heartrate.ndjson"));
+        let want: Vec<String> = [sample(0), sample(5), sample(10), twice[1].clone()]
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        assert_eq!(got, want);
     }
 
     /// The state is missing, older than the file, or damaged: a new sink still keys the file
