@@ -179,25 +179,6 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether the command serves requests (the emulator, the dashboard, a webhook receiver,
-    /// the MCP server): those run on every core. The others are clients of Oura, whose time
-    /// goes to waiting for it: they run on one thread (files are written on tokio's blocking
-    /// threads), which costs an export about a tenth less CPU than handing its work between
-    /// threads.
-    pub fn serves(&self) -> bool {
-        match self {
-            Command::Emulator(_) | Command::Dashboard(_) | Command::Mcp(_) => true,
-            Command::Webhooks { command } => matches!(command, WebhooksCommand::Serve(_)),
-            Command::Login(_)
-            | Command::Logout { .. }
-            | Command::Whoami
-            | Command::Get(_)
-            | Command::Export(_)
-            | Command::Sync(_)
-            | Command::Completions(_) => false,
-        }
-    }
-
     /// The global options given after this command that its help does not show.
     pub fn unused_globals(&self) -> Option<Unused> {
         match self {

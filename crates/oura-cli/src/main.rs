@@ -43,12 +43,7 @@ fn main() -> ExitCode {
     }
     console::init(&cli.global);
     init_tracing(cli.global.verbose);
-    let runtime = if cli.command.serves() {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    let runtime = match { runtime }.enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!(

@@ -145,15 +145,13 @@ impl Committer {
         self.buffered > 0 && (self.buffered >= FLUSH_DOCS || self.failed_at == Some(self.head))
     }
 
-    /// The buffered documents in one vector: moved once into a vector of their number (the
-    /// pages' own when there is one).
+    /// The buffered documents in one vector: the first page's, grown once to their number (a
+    /// large vector grows where it lies, without a copy), the other pages moved in after it.
     fn take_buffer(&mut self) -> Vec<Doc> {
-        let mut pages = std::mem::take(&mut self.buffer);
+        let mut pages = std::mem::take(&mut self.buffer).into_iter();
         let count = std::mem::take(&mut self.buffered);
-        if pages.len() == 1 {
-            return pages.pop().unwrap_or_default();
-        }
-        let mut docs = Vec::with_capacity(count);
+        let mut docs = pages.next().unwrap_or_default();
+        docs.reserve_exact(count.saturating_sub(docs.len()));
         for page in pages {
             docs.extend(page);
         }
