@@ -4,7 +4,8 @@
 //! at the default first day (the setup day of the user's first ring). A day collection is one
 //! unit (its pages follow each other); a time series is one unit per window of at most
 //! [`oura::DateTimeRange::MAX_WINDOW`]; a collection without a range is one unit. Units run
-//! concurrently, the longest chains of pages first.
+//! concurrently; [`schedule`] gives their order, which the fetch follows where it has nothing
+//! better to go by (it measures each unit's chain of pages as the pages come).
 //!
 //! Nothing here reads the clock: the caller says what today and now are. No arithmetic on a
 //! date here can panic: a range past chrono's limits is cut, never overflowed.
@@ -203,7 +204,8 @@ pub fn units_in(
     }
 }
 
-/// Orders units for running, a collection's units together and in time order: collections
+/// Orders units for running (the fetch's order among requests equally urgent), a collection's
+/// units together and in time order: collections
 /// with the longest chain of pages first (so that the last ones to finish are short), and of
 /// those the ones with the most pages first. A collection is then finished, and written,
 /// while the others are still being fetched, and the last writes of a run are small: a
