@@ -259,7 +259,7 @@ pub(crate) enum Message {
     Docs {
         slot: usize,
         unit: usize,
-        docs: Vec<crate::sink::Doc>,
+        docs: Vec<RawDocument>,
     },
     /// A unit ended.
     Done {
@@ -333,22 +333,18 @@ pub(crate) async fn run_unit(
         if let Some(days) = chain.days_per_page() {
             context.learn_pace(slot, days);
         }
-        let hand_over = async {
-            let docs = page.data.into_iter().map(crate::sink::Doc::from_raw).collect();
-            let _ = tx.send(Message::Docs {
-                slot,
-                unit: unit.index,
-                docs,
-            });
-        };
+        // The writer makes the documents ready for the sink when it writes them.
+        let _ = tx.send(Message::Docs {
+            slot,
+            unit: unit.index,
+            docs: page.data,
+        });
         if last_page {
-            hand_over.await;
             break;
         }
-        // The next page is asked for before this one is turned into documents: the work
-        // overlaps the wait.
-        let (following, ()) = tokio::join!(context.next_page(&mut pages, slot, urgency(&chain)), hand_over);
-        let Some(following) = following else { return };
+        let Some(following) = context.next_page(&mut pages, slot, urgency(&chain)).await else {
+            return;
+        };
         next = following;
     }
     observer.event(&Event::Fetched {

@@ -189,13 +189,12 @@ pub async fn run<S: Sink>(
     if let Some((ring, Ok(docs))) = &rings
         && let Some(slot) = collections.iter().position(|c| c == ring)
     {
-        let docs: Vec<_> = docs.iter().cloned().map(sink::Doc::from_raw).collect();
         observer.event(&Event::Fetched {
             collection: ring,
             documents: docs.len() as u64,
             days: 1,
         });
-        committers[slot].docs(0, docs);
+        committers[slot].docs(0, docs.clone());
         committers[slot].done(0, Ok(()));
         units.retain(|u| u.slot != slot);
     }

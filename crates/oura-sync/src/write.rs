@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use oura::RawDocument;
+
 use crate::Collection;
 use crate::position::latest;
 use crate::sink::{Batch, Doc, Mark, SinkError, Upserted};
@@ -22,10 +24,11 @@ pub(crate) struct Committer {
     pub collection: &'static Collection,
     units: usize,
     head: usize,
-    pending: BTreeMap<usize, Vec<Vec<Doc>>>,
+    pending: BTreeMap<usize, Vec<Vec<RawDocument>>>,
     done: BTreeSet<usize>,
-    /// The documents to write next, as the pages brought them (joined once, when written).
-    buffer: Vec<Vec<Doc>>,
+    /// The documents to write next, as the pages brought them (made [`Doc`]s once, into the
+    /// batch, when written).
+    buffer: Vec<Vec<RawDocument>>,
     buffered: usize,
     failed_at: Option<usize>,
     pub failure: Option<crate::Error>,
@@ -73,7 +76,7 @@ impl Committer {
         self.failed_at.is_none_or(|at| unit < at)
     }
 
-    pub fn docs(&mut self, unit: usize, docs: Vec<Doc>) {
+    pub fn docs(&mut self, unit: usize, docs: Vec<RawDocument>) {
         if !self.accepts(unit) {
             return;
         }
@@ -145,15 +148,13 @@ impl Committer {
         self.buffered > 0 && (self.buffered >= FLUSH_DOCS || self.failed_at == Some(self.head))
     }
 
-    /// The buffered documents in one vector: the first page's, grown once to their number (a
-    /// large vector grows where it lies, without a copy), the other pages moved in after it.
+    /// The buffered documents as one vector of [`Doc`]s, made in one pass into a vector of
+    /// their number (the pages' documents are not copied on the way).
     fn take_buffer(&mut self) -> Vec<Doc> {
-        let mut pages = std::mem::take(&mut self.buffer).into_iter();
-        let count = std::mem::take(&mut self.buffered);
-        let mut docs = pages.next().unwrap_or_default();
-        docs.reserve_exact(count.saturating_sub(docs.len()));
+        let pages = std::mem::take(&mut self.buffer);
+        let mut docs = Vec::with_capacity(std::mem::take(&mut self.buffered));
         for page in pages {
-            docs.extend(page);
+            docs.extend(page.into_iter().map(Doc::from_raw));
         }
         docs
     }
@@ -181,14 +182,9 @@ impl Committer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::Key;
 
-    fn doc(day: &str) -> Doc {
-        Doc::new(
-            Key::Id(day.to_owned()),
-            Some(day.to_owned()),
-            format!("{{\"id\":\"{day}\",\"day\":\"{day}\"}}"),
-        )
+    fn doc(day: &str) -> RawDocument {
+        RawDocument::new(sleep(), format!("{{\"id\":\"{day}\",\"day\":\"{day}\"}}")).expect("json")
     }
 
     fn sleep() -> &'static Collection {
