@@ -201,7 +201,7 @@ pub fn raw_pages_by_route(
         range.query_windows(),
         &[],
         decode,
-        Arc::new(RawDocument::position),
+        Arc::new(|doc: &RawDocument| paginate::Located::Text(doc.position_text())),
     ))
 }
 

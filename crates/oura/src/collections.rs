@@ -10,7 +10,7 @@ use crate::by_route::AnyRange;
 use crate::client::{ApiRequest, Client, encode_path_segment};
 use crate::error::{Error, Result};
 use crate::models;
-use crate::paginate::{self, Locate, Page};
+use crate::paginate::{self, Locate, Located, Page};
 use crate::range::{All, DateRange, DateTimeRange, Position, RangeQuery, Window};
 use oura_api_sys::catalog::{self, Param};
 pub use oura_api_sys::catalog::{COLLECTIONS, Collection};
@@ -273,7 +273,7 @@ impl<T: Document> Documents<T> {
     /// The pages of `range`, for callers who want page-level access (sizes, rate limits).
     pub fn pages(&self, range: T::Range) -> BoxStream<'static, Result<Page<T>>> {
         let windows = range.windows().into_iter().map(|w| w.0).collect();
-        let locate: Locate<T> = Arc::new(|doc: &T| doc.position());
+        let locate: Locate<T> = Arc::new(|doc: &T| Located::At(doc.position()));
         paginate::pages(
             self.client.clone(),
             self.list_path(),
@@ -457,7 +457,9 @@ pub(crate) fn json_position(doc: &serde_json::Value, field: Option<&str>) -> Opt
 
 /// Places JSON documents of `collection` in time.
 pub(crate) fn json_locate(collection: &'static Collection) -> Locate<serde_json::Value> {
-    Arc::new(move |doc: &serde_json::Value| json_position(doc, collection.position))
+    Arc::new(move |doc: &serde_json::Value| {
+        Located::Text(collection.position.and_then(|field| doc.get(field)?.as_str()))
+    })
 }
 
 /// Keeps the stream type nameable in signatures.

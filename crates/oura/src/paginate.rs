@@ -32,7 +32,14 @@ pub(crate) struct Wire<T> {
 }
 
 /// Where a document lies in time, to keep only what the caller's range asked for.
-pub(crate) type Locate<T> = Arc<dyn Fn(&T) -> Option<Position> + Send + Sync>;
+pub(crate) type Locate<T> = Arc<dyn for<'a> Fn(&'a T) -> Located<'a> + Send + Sync>;
+
+/// Where a document lies: its position, or the text of its position field (parsed only when
+/// its text alone cannot tell, see [`Keep::keeps_text`](crate::range::Keep::keeps_text)).
+pub(crate) enum Located<'a> {
+    At(Option<Position>),
+    Text(Option<&'a str>),
+}
 
 /// Reads a page's documents and next token from its response.
 /// It may take the response's body.
@@ -117,7 +124,11 @@ pub(crate) fn pages<T: Send + 'static>(
             }
         }
         let mut data = wire.data;
-        data.retain(|doc| keep.keeps((state.locate)(doc)));
+        let bounds = keep.text_bounds();
+        data.retain(|doc| match (state.locate)(doc) {
+            Located::At(position) => keep.keeps(position),
+            Located::Text(text) => keep.keeps_text(text, bounds.as_ref()),
+        });
         let page = Page {
             data,
             next_token: state.token.clone(),

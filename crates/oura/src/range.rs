@@ -365,6 +365,84 @@ impl Keep {
             _ => true,
         }
     }
+
+    /// Whether a document whose position reads `text` is kept: what [`keeps`](Self::keeps) of
+    /// the parsed position says, mostly without parsing it. A text written like the window's
+    /// bounds as `bounds` hold them ([`TextBounds`]) and between them as text is kept unparsed:
+    /// were it a valid position, it would be between them in time; were it not, it would be
+    /// kept too. Any other text is parsed.
+    pub(crate) fn keeps_text(&self, text: Option<&str>, bounds: Option<&TextBounds>) -> bool {
+        let Some(text) = text else { return true };
+        bounds.is_some_and(|bounds| bounds.hold(text.as_bytes())) || self.keeps(Position::parse(text))
+    }
+
+    /// The window's bounds as text, once per page, when they have a plain form: days of years
+    /// 0 to 9999, or instants in whole seconds with one offset.
+    pub(crate) fn text_bounds(&self) -> Option<TextBounds> {
+        let (start, end, end_inclusive, offset) = match self {
+            Keep::All => return None,
+            Keep::Days { start, end } => (
+                start.format("%Y-%m-%d").to_string(),
+                end.format("%Y-%m-%d").to_string(),
+                true,
+                None,
+            ),
+            Keep::Times { start, end } => {
+                if start.offset() != end.offset()
+                    || start.timestamp_subsec_nanos() != 0
+                    || end.timestamp_subsec_nanos() != 0
+                {
+                    return None;
+                }
+                let form = "%Y-%m-%dT%H:%M:%S%:z";
+                (
+                    start.format(form).to_string(),
+                    end.format(form).to_string(),
+                    false,
+                    Some(19),
+                )
+            }
+        };
+        let plain =
+            |text: &str, len: usize| text.len() == len && text.bytes().take(10).filter(u8::is_ascii_digit).count() == 8;
+        let len = if offset.is_some() { 25 } else { 10 };
+        (plain(&start, len) && plain(&end, len)).then(|| TextBounds {
+            start: start.into_bytes(),
+            end: end.into_bytes(),
+            end_inclusive,
+            offset,
+        })
+    }
+}
+
+/// A window's bounds as text ([`Keep::text_bounds`]): a position written alike (the same
+/// length, a digit where they have a digit and their byte everywhere else, the same offset)
+/// compares with them as text as it would in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TextBounds {
+    start: Vec<u8>,
+    end: Vec<u8>,
+    end_inclusive: bool,
+    /// Where an instant's offset starts (the bounds' offset, which a text must repeat).
+    offset: Option<usize>,
+}
+
+impl TextBounds {
+    fn hold(&self, text: &[u8]) -> bool {
+        let alike = text.len() == self.start.len()
+            && self.offset.is_none_or(|at| text[at..] == self.start[at..])
+            && text
+                .iter()
+                .zip(&self.start)
+                .all(|(a, b)| a == b || (a.is_ascii_digit() && b.is_ascii_digit()));
+        alike
+            && text >= self.start.as_slice()
+            && if self.end_inclusive {
+                text <= self.end.as_slice()
+            } else {
+                text < self.end.as_slice()
+            }
+    }
 }
 
 /// The three kinds of range the collections take (from the generated collection table).
@@ -492,6 +570,73 @@ impl RangeQuery for All {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Positions placed by their text, mostly unparsed, are kept exactly when their parsed
+    /// position is: every text around the bounds (equal to them, a second off, other offsets,
+    /// fractions, invalid days and times written alike, other forms) in windows of days and of
+    /// instants.
+    #[test]
+    fn a_position_is_kept_by_its_text_as_by_its_value() {
+        let windows = [
+            Keep::Days {
+                start: NaiveDate::from_ymd_opt(2024, 2, 28).expect("day"),
+                end: NaiveDate::from_ymd_opt(2024, 3, 1).expect("day"),
+            },
+            Keep::Times {
+                start: at("2024-03-30T00:00:00+01:00"),
+                end: at("2024-04-29T00:00:00+01:00"),
+            },
+            Keep::Times {
+                start: at("2024-03-30T00:00:00+01:00"),
+                end: at("2024-04-29T00:00:00+02:00"),
+            },
+            Keep::Times {
+                start: at("2024-03-30T00:00:00.5+00:00"),
+                end: at("2024-04-29T00:00:00+00:00"),
+            },
+        ];
+        let pieces = [
+            "2024-02-27",
+            "2024-02-28",
+            "2024-02-29",
+            "2024-02-30",
+            "2024-03-01",
+            "2024-03-02",
+            "2024-13-01",
+            "2024-03-29T23:59:59+01:00",
+            "2024-03-30T00:00:00+01:00",
+            "2024-03-30T00:00:01+01:00",
+            "2024-03-29T23:00:00+00:00",
+            "2024-04-28T23:59:59+01:00",
+            "2024-04-29T00:00:00+01:00",
+            "2024-04-15T25:00:00+01:00",
+            "2024-04-15T12:00:00+01:00",
+            "2024-04-15t12:00:00+01:00",
+            "2024-04-15T12:00:00Z",
+            "2024-04-15T12:00:00.999+01:00",
+            "2024-03-30T00:00:00+02:00",
+            "2024-04-28T23:30:00-01:00",
+            "2024-02-30T12:00:00+01:00",
+            "",
+            "garbage",
+        ];
+        let mut placed_by_text = 0;
+        for keep in &windows {
+            let bounds = keep.text_bounds();
+            for text in pieces {
+                let want = keep.keeps(Position::parse(text));
+                assert_eq!(keep.keeps_text(Some(text), bounds.as_ref()), want, "{keep:?} {text:?}");
+                if bounds.as_ref().is_some_and(|b| b.hold(text.as_bytes())) {
+                    placed_by_text += 1;
+                }
+            }
+            assert!(keep.keeps_text(None, bounds.as_ref()));
+        }
+        // Most of the texts written like the bounds were placed without a parse.
+        assert!(placed_by_text >= 8, "{placed_by_text}");
+        // Bounds with a fraction or two offsets have no text form.
+        assert!(windows[2].text_bounds().is_none() && windows[3].text_bounds().is_none());
+    }
 
     fn at(text: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(text).expect("date-time")
