@@ -22,10 +22,10 @@ pub(crate) fn later(a: Option<String>, b: &str) -> Option<String> {
 }
 
 /// The latest of `current` and `positions`, as folding them with [`later`] gives (of equal
-/// instants, the first), with few texts parsed: they are read from the last, and a text shaped
-/// like the latest so far (see [`same_shape`]) that sorts before it as text is before it in
-/// time too, or does not parse and loses anyway, so it is passed over unparsed. Positions in
-/// time order, as Oura sends them, cost one parse.
+/// instants, the first), with few texts parsed: they are read from the last, and a text written
+/// like the latest so far that sorts before it as text ([`oura::Position::compare_text`]) is
+/// before it in time too, or does not parse and loses anyway, so it is passed over unparsed.
+/// Positions in time order, as Oura sends them, cost one parse.
 pub(crate) fn latest<'a, I>(current: Option<String>, positions: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
@@ -38,8 +38,10 @@ where
     for text in positions.into_iter().rev() {
         first = Some(text);
         if let Some((latest, _)) = best
-            && same_shape(text, latest)
-            && text <= latest
+            && matches!(
+                oura::Position::compare_text(text, latest),
+                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+            )
         {
             continue;
         }
@@ -64,20 +66,6 @@ where
         }
     }
     winner
-}
-
-/// Whether two positions are written alike, so that comparing them as text compares them in
-/// time: the same length, a digit wherever the other has one and the same byte everywhere else,
-/// and for instants the same offset (their last six bytes alike).
-fn same_shape(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() || (a.len() != 10 && a.get(a.len().saturating_sub(6)..) != b.get(b.len().saturating_sub(6)..))
-    {
-        return false;
-    }
-    a.iter()
-        .zip(b)
-        .all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()))
 }
 
 /// The day of a position (its first ten characters as a date).
@@ -148,6 +136,9 @@ mod tests {
             "2024-07-01T00:99:00+00:00",
             "2024-07-01t00:20:00+00:00",
             "2024-07-01T00:10:00Z",
+            "2024-07-01T00:05:00Z",
+            "2024-07-01T00:99:00Z",
+            "2024-07-01T00:20:00z",
             "2024-07-01T00:10:00.5+00:00",
             "2024-07-01T00:10:00.25+00:00",
             "2024-07-01T23:59:60+00:00",

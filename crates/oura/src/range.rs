@@ -254,6 +254,34 @@ pub enum Position {
 }
 
 impl Position {
+    /// How two positions compare in time when their texts alone can tell, without parsing
+    /// them: when they are written alike (the same length, a digit wherever the other has one
+    /// and the same byte everywhere else, and the same offset: `Z`, or `+hh:mm` / `-hh:mm`
+    /// byte for byte). Two valid positions written alike compare as text as they do in time.
+    /// `None` when they are written differently: parse them ([`Position::parse`]).
+    ///
+    /// A text that is not a valid position (`2024-13-01`) still compares as text; callers that
+    /// must tell it apart parse the one they keep.
+    pub fn compare_text(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        if x.len() != y.len() {
+            return None;
+        }
+        // An instant's offset is compared byte for byte: its digits are not a magnitude.
+        let offset = match x {
+            [.., b'Z' | b'z'] => 1,
+            [.., b'+' | b'-', _, _, b':', _, _] if x.len() > 10 => 6,
+            _ => 0,
+        };
+        let (body, zone) = x.split_at(x.len() - offset);
+        let alike = zone == &y[y.len() - offset..]
+            && body
+                .iter()
+                .zip(y)
+                .all(|(p, q)| p == q || (p.is_ascii_digit() && q.is_ascii_digit()));
+        alike.then(|| x.cmp(y))
+    }
+
     /// A position as Oura writes it: a day (`2024-01-31`) or an RFC 3339 instant
     /// (`2024-01-31T07:30:00+02:00`); `None` for anything else.
     ///
@@ -373,75 +401,78 @@ impl Keep {
     /// kept too. Any other text is parsed.
     pub(crate) fn keeps_text(&self, text: Option<&str>, bounds: Option<&TextBounds>) -> bool {
         let Some(text) = text else { return true };
-        bounds.is_some_and(|bounds| bounds.hold(text.as_bytes())) || self.keeps(Position::parse(text))
+        bounds.is_some_and(|bounds| bounds.hold(text)) || self.keeps(Position::parse(text))
     }
 
     /// The window's bounds as text, once per page, when they have a plain form: days of years
-    /// 0 to 9999, or instants in whole seconds with one offset.
+    /// 0 to 9999; instants in whole seconds, written in the window's offset, in UTC as
+    /// `+00:00` (as Oura writes its time series) and in UTC as `Z`.
     pub(crate) fn text_bounds(&self) -> Option<TextBounds> {
-        let (start, end, end_inclusive, offset) = match self {
-            Keep::All => return None,
-            Keep::Days { start, end } => (
-                start.format("%Y-%m-%d").to_string(),
-                end.format("%Y-%m-%d").to_string(),
-                true,
-                None,
-            ),
-            Keep::Times { start, end } => {
-                if start.offset() != end.offset()
-                    || start.timestamp_subsec_nanos() != 0
-                    || end.timestamp_subsec_nanos() != 0
-                {
-                    return None;
-                }
-                let form = "%Y-%m-%dT%H:%M:%S%:z";
-                (
-                    start.format(form).to_string(),
-                    end.format(form).to_string(),
-                    false,
-                    Some(19),
-                )
-            }
-        };
         let plain =
             |text: &str, len: usize| text.len() == len && text.bytes().take(10).filter(u8::is_ascii_digit).count() == 8;
-        let len = if offset.is_some() { 25 } else { 10 };
-        (plain(&start, len) && plain(&end, len)).then(|| TextBounds {
-            start: start.into_bytes(),
-            end: end.into_bytes(),
-            end_inclusive,
-            offset,
-        })
+        let form = |start: String, end: String, len: usize| {
+            (plain(&start, len) && plain(&end, len)).then_some(Form { start, end })
+        };
+        match self {
+            Keep::All => None,
+            Keep::Days { start, end } => {
+                let day = |d: &NaiveDate| d.format("%Y-%m-%d").to_string();
+                Some(TextBounds {
+                    forms: vec![form(day(start), day(end), 10)?],
+                    end_inclusive: true,
+                })
+            }
+            Keep::Times { start, end } => {
+                if start.timestamp_subsec_nanos() != 0 || end.timestamp_subsec_nanos() != 0 {
+                    return None;
+                }
+                let (start_utc, end_utc) = (start.naive_utc(), end.naive_utc());
+                let mut forms = Vec::new();
+                if start.offset() == end.offset() && start.offset().local_minus_utc() != 0 {
+                    let local = "%Y-%m-%dT%H:%M:%S%:z";
+                    forms.extend(form(start.format(local).to_string(), end.format(local).to_string(), 25));
+                }
+                for (utc, len) in [("%Y-%m-%dT%H:%M:%S+00:00", 25), ("%Y-%m-%dT%H:%M:%SZ", 20)] {
+                    forms.extend(form(
+                        start_utc.format(utc).to_string(),
+                        end_utc.format(utc).to_string(),
+                        len,
+                    ));
+                }
+                (!forms.is_empty()).then_some(TextBounds {
+                    forms,
+                    end_inclusive: false,
+                })
+            }
+        }
     }
 }
 
-/// A window's bounds as text ([`Keep::text_bounds`]): a position written alike (the same
-/// length, a digit where they have a digit and their byte everywhere else, the same offset)
-/// compares with them as text as it would in time.
+/// A window's bounds as text ([`Keep::text_bounds`]), in a few forms: a position written like
+/// one of them compares with it as text ([`Position::compare_text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TextBounds {
-    start: Vec<u8>,
-    end: Vec<u8>,
+    forms: Vec<Form>,
     end_inclusive: bool,
-    /// Where an instant's offset starts (the bounds' offset, which a text must repeat).
-    offset: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Form {
+    start: String,
+    end: String,
 }
 
 impl TextBounds {
-    fn hold(&self, text: &[u8]) -> bool {
-        let alike = text.len() == self.start.len()
-            && self.offset.is_none_or(|at| text[at..] == self.start[at..])
-            && text
-                .iter()
-                .zip(&self.start)
-                .all(|(a, b)| a == b || (a.is_ascii_digit() && b.is_ascii_digit()));
-        alike
-            && text >= self.start.as_slice()
-            && if self.end_inclusive {
-                text <= self.end.as_slice()
-            } else {
-                text < self.end.as_slice()
-            }
+    fn hold(&self, text: &str) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        self.forms.iter().any(|form| {
+            matches!(Position::compare_text(text, &form.start), Some(Equal | Greater))
+                && match Position::compare_text(text, &form.end) {
+                    Some(Less) => true,
+                    Some(Equal) => self.end_inclusive,
+                    _ => false,
+                }
+        })
     }
 }
 
@@ -571,6 +602,32 @@ impl RangeQuery for All {
 mod tests {
     use super::*;
 
+    #[test]
+    fn positions_written_alike_compare_as_text() {
+        use std::cmp::Ordering::{Greater, Less};
+        let cmp = Position::compare_text;
+        assert_eq!(cmp("2024-07-01", "2024-06-30"), Some(Greater));
+        assert_eq!(cmp("2024-07-01T00:05:00Z", "2024-07-01T00:10:00Z"), Some(Less));
+        assert_eq!(
+            cmp("2024-07-01T10:05:00+02:00", "2024-07-01T09:10:00+02:00"),
+            Some(Greater)
+        );
+        assert_eq!(
+            cmp("2024-07-01T00:00:00.25+00:00", "2024-07-01T00:00:00.50+00:00"),
+            Some(Less)
+        );
+        // Other offsets, forms or lengths: not by text.
+        for (a, b) in [
+            ("2024-07-01T10:00:00+02:00", "2024-07-01T09:00:00+01:00"),
+            ("2024-07-01T10:00:00Z", "2024-07-01T10:00:00+00:00"),
+            ("2024-07-01T10:00:00Z", "2024-07-01t10:00:00Z"),
+            ("2024-07-01T10:00:00.5Z", "2024-07-01T10:00:00Z"),
+            ("2024-07-01", "2024/07/01"),
+        ] {
+            assert_eq!(cmp(a, b), None, "{a} {b}");
+        }
+    }
+
     /// Positions placed by their text, mostly unparsed, are kept exactly when their parsed
     /// position is: every text around the bounds (equal to them, a second off, other offsets,
     /// fractions, invalid days and times written alike, other forms) in windows of days and of
@@ -626,7 +683,7 @@ mod tests {
             for text in pieces {
                 let want = keep.keeps(Position::parse(text));
                 assert_eq!(keep.keeps_text(Some(text), bounds.as_ref()), want, "{keep:?} {text:?}");
-                if bounds.as_ref().is_some_and(|b| b.hold(text.as_bytes())) {
+                if bounds.as_ref().is_some_and(|b| b.hold(text)) {
                     placed_by_text += 1;
                 }
             }
@@ -634,8 +691,9 @@ mod tests {
         }
         // Most of the texts written like the bounds were placed without a parse.
         assert!(placed_by_text >= 8, "{placed_by_text}");
-        // Bounds with a fraction or two offsets have no text form.
-        assert!(windows[2].text_bounds().is_none() && windows[3].text_bounds().is_none());
+        // Bounds with a fraction have no text form; bounds in two offsets have their UTC forms.
+        assert!(windows[3].text_bounds().is_none());
+        assert_eq!(windows[2].text_bounds().map(|b| b.forms.len()), Some(2));
     }
 
     fn at(text: &str) -> DateTime<FixedOffset> {
