@@ -263,23 +263,7 @@ impl Position {
     /// A text that is not a valid position (`2024-13-01`) still compares as text; callers that
     /// must tell it apart parse the one they keep.
     pub fn compare_text(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-        let (x, y) = (a.as_bytes(), b.as_bytes());
-        if x.len() != y.len() {
-            return None;
-        }
-        // An instant's offset is compared byte for byte: its digits are not a magnitude.
-        let offset = match x {
-            [.., b'Z' | b'z'] => 1,
-            [.., b'+' | b'-', _, _, b':', _, _] if x.len() > 10 => 6,
-            _ => 0,
-        };
-        let (body, zone) = x.split_at(x.len() - offset);
-        let alike = zone == &y[y.len() - offset..]
-            && body
-                .iter()
-                .zip(y)
-                .all(|(p, q)| p == q || (p.is_ascii_digit() && q.is_ascii_digit()));
-        alike.then(|| x.cmp(y))
+        written_alike(a.as_bytes(), b.as_bytes()).then(|| a.cmp(b))
     }
 
     /// A position as Oura writes it: a day (`2024-01-31`) or an RFC 3339 instant
@@ -385,6 +369,48 @@ fn fast_position(text: &[u8]) -> Fast {
     }
 }
 
+/// Whether two position texts are written alike ([`Position::compare_text`]).
+fn written_alike(x: &[u8], y: &[u8]) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    // An instant's offset is compared byte for byte: its digits are not a magnitude.
+    let offset = match x {
+        [.., b'Z' | b'z'] => 1,
+        [.., b'+' | b'-', _, _, b':', _, _] if x.len() > 10 => 6,
+        _ => 0,
+    };
+    let (body, zone) = x.split_at(x.len() - offset);
+    if zone != &y[y.len() - offset..] {
+        return false;
+    }
+    // Eight bytes at a time: every byte that differs is a digit in both.
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let digits = |w: u64| {
+        let low = w & LOW;
+        // At least `0`, not past `9`, and ASCII: the high bit of each such byte.
+        (low + 0x5050_5050_5050_5050) & !(low + 0x4646_4646_4646_4646) & !w & HIGH
+    };
+    let word = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).map(u64::from_le_bytes);
+    let mut chunks = body.chunks_exact(8).zip(y.chunks_exact(8));
+    for (p, q) in chunks.by_ref() {
+        let (Ok(p), Ok(q)) = (word(p), word(q)) else {
+            return false;
+        };
+        let d = p ^ q;
+        let differ = (((d & LOW) + LOW) | d) & HIGH;
+        if differ & !(digits(p) & digits(q)) != 0 {
+            return false;
+        }
+    }
+    let done = body.len() / 8 * 8;
+    body[done..]
+        .iter()
+        .zip(&y[done..])
+        .all(|(p, q)| p == q || (p.is_ascii_digit() && q.is_ascii_digit()))
+}
+
 impl Keep {
     pub(crate) fn keeps(&self, position: Option<Position>) -> bool {
         match (self, position) {
@@ -464,14 +490,11 @@ struct Form {
 
 impl TextBounds {
     fn hold(&self, text: &str) -> bool {
-        use std::cmp::Ordering::{Equal, Greater, Less};
+        // The bounds of a form are written alike: one check for both.
         self.forms.iter().any(|form| {
-            matches!(Position::compare_text(text, &form.start), Some(Equal | Greater))
-                && match Position::compare_text(text, &form.end) {
-                    Some(Less) => true,
-                    Some(Equal) => self.end_inclusive,
-                    _ => false,
-                }
+            written_alike(text.as_bytes(), form.start.as_bytes())
+                && text >= form.start.as_str()
+                && (text < form.end.as_str() || (self.end_inclusive && text == form.end))
         })
     }
 }
@@ -601,6 +624,48 @@ impl RangeQuery for All {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The eight-bytes-at-a-time check is the byte-by-byte definition, for every byte value.
+    #[test]
+    fn written_alike_is_the_byte_by_byte_rule() {
+        fn rule(x: &[u8], y: &[u8]) -> bool {
+            if x.len() != y.len() {
+                return false;
+            }
+            let offset = match x {
+                [.., b'Z' | b'z'] => 1,
+                [.., b'+' | b'-', _, _, b':', _, _] if x.len() > 10 => 6,
+                _ => 0,
+            };
+            let n = x.len() - offset;
+            x[n..] == y[n..] && (0..n).all(|i| x[i] == y[i] || (x[i].is_ascii_digit() && y[i].is_ascii_digit()))
+        }
+        let mut rng = fastrand::Rng::with_seed(11);
+        let base = *b"2024-07-01T00:05:00+02:00xyzw";
+        let mut alike = 0;
+        for round in 0..200_000 {
+            let len = rng.usize(0..=base.len());
+            let mut x = base[..len].to_vec();
+            let mut y = x.clone();
+            // A few bytes changed: digits, any byte at all, or the same in both.
+            for _ in 0..rng.usize(0..4) {
+                if len == 0 {
+                    break;
+                }
+                let at = rng.usize(..len);
+                let byte = match round % 3 {
+                    0 => b'0' + rng.u8(0..10),
+                    1 => rng.u8(..),
+                    _ => [b'/', b':', b'@', b'9' + 1, b'0' - 1, 0xb0, 0xb9][rng.usize(..7)],
+                };
+                if rng.bool() { x[at] = byte } else { y[at] = byte }
+            }
+            let want = rule(&x, &y);
+            assert_eq!(written_alike(&x, &y), want, "{x:?} {y:?}");
+            alike += usize::from(want);
+        }
+        assert!(alike > 20_000 && alike < 190_000, "{alike}");
+    }
 
     #[test]
     fn positions_written_alike_compare_as_text() {
