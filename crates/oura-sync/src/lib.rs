@@ -132,9 +132,16 @@ pub async fn run<S: Sink>(
 ) -> Result<Report, Error> {
     let budget = Arc::new(Budget::new(client));
     let collections = &options.collections;
-    let mut marks: Vec<Option<Mark>> = Vec::with_capacity(collections.len());
-    for collection in collections {
-        marks.push(sink.resume(&options.user, collection).await?);
+    let marks: Vec<Option<Mark>> = sink.resume_all(&options.user, collections).await?;
+    if marks.len() != collections.len() {
+        return Err(Error::Sink(SinkError::Storage(
+            format!(
+                "the sink answered {} marks for {} collections",
+                marks.len(),
+                collections.len()
+            )
+            .into(),
+        )));
     }
     let needs_default = options.since.is_none()
         && collections

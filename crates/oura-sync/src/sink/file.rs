@@ -267,6 +267,16 @@ impl Sink for FileSink {
         self.blocking(move |inner| inner.resume(collection)).await
     }
 
+    async fn resume_all(
+        &mut self,
+        _user: &str,
+        collections: &[&'static Collection],
+    ) -> Result<Vec<Option<Mark>>, SinkError> {
+        let collections = collections.to_vec();
+        self.blocking(move |inner| collections.iter().map(|c| inner.resume(c)).collect())
+            .await
+    }
+
     async fn upsert(&mut self, batch: Batch) -> Result<Upserted, SinkError> {
         self.blocking(move |inner| inner.upsert(batch)).await
     }
@@ -981,6 +991,30 @@ mod tests {
             .filter(|n| n.contains(TMP_MARK))
             .collect();
         assert!(names.is_empty(), "no temporary file is left: {names:?}");
+    }
+
+    #[tokio::test]
+    async fn resuming_all_collections_at_once_is_resuming_each() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (heartrate, sleep, tag) = (find("heartrate"), find("sleep"), find("tag"));
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        sink.upsert(batch(heartrate, &[sample(0), sample(5)], None))
+            .await
+            .expect("upsert");
+        sink.upsert(batch(sleep, &[], Some("2024-01-02")))
+            .await
+            .expect("upsert");
+        let all = sink.resume_all("", &[tag, heartrate, sleep]).await.expect("resume");
+        let mut each = Vec::new();
+        for collection in [tag, heartrate, sleep] {
+            each.push(sink.resume("", collection).await.expect("resume"));
+        }
+        assert_eq!(all, each);
+        assert_eq!(all[0], None);
+        assert_eq!(
+            all[1].as_ref().and_then(|m| m.last.as_deref()),
+            Some("2025-06-01T00:05:00+00:00")
+        );
     }
 
     /// Two keys with one print (forced here: the index is told it holds the print of a key the

@@ -289,6 +289,23 @@ pub trait Sink: Send + 'static {
         collection: &'static Collection,
     ) -> impl Future<Output = Result<Option<Mark>, SinkError>> + Send;
 
+    /// [`resume`](Sink::resume) of each of `collections`, in their order. A sink that answers
+    /// them all at once (the file sink: one blocking task instead of one per collection)
+    /// overrides it.
+    fn resume_all(
+        &mut self,
+        user: &str,
+        collections: &[&'static Collection],
+    ) -> impl Future<Output = Result<Vec<Option<Mark>>, SinkError>> + Send {
+        async move {
+            let mut marks = Vec::with_capacity(collections.len());
+            for collection in collections {
+                marks.push(self.resume(user, collection).await?);
+            }
+            Ok(marks)
+        }
+    }
+
     /// Stores the batch's documents (insert or replace by key) and its mark, together.
     fn upsert(&mut self, batch: Batch) -> impl Future<Output = Result<Upserted, SinkError>> + Send;
 
