@@ -271,14 +271,23 @@ pub async fn run<S: Sink>(
                 } else {
                     None
                 };
-                let Some(batch) = batch else { continue };
+                let Some(taken) = batch else { continue };
                 match sink.concurrent() {
                     Some(mut handle) => {
                         storing[slot] = true;
-                        stores.push(async move { (slot, handle.upsert(batch).await) });
+                        stores.push(async move {
+                            let result = match taken.into_batch().await {
+                                Ok(batch) => handle.upsert(batch).await,
+                                Err(err) => Err(err),
+                            };
+                            (slot, result)
+                        });
                     }
                     None => {
-                        let result = sink.upsert(batch).await;
+                        let result = match taken.into_batch().await {
+                            Ok(batch) => sink.upsert(batch).await,
+                            Err(err) => Err(err),
+                        };
                         stored(committer, result, &*observer);
                     }
                 }

@@ -18,6 +18,49 @@ use crate::sink::{Batch, Doc, Mark, SinkError, Upserted};
 /// Documents buffered for a collection before they are written even though more are coming.
 pub const FLUSH_DOCS: usize = 50_000;
 
+/// A batch taken from a committer: its pages as they came, and the mark to store with them.
+#[derive(Debug)]
+pub(crate) struct Taken {
+    user: String,
+    collection: &'static Collection,
+    pages: Vec<Vec<RawDocument>>,
+    count: usize,
+    mark: Mark,
+}
+
+impl Taken {
+    /// The batch for the sink: the documents made [`Doc`]s in one pass into a vector of their
+    /// number (the pages' documents are not copied on the way).
+    pub fn batch(self) -> Batch {
+        let mut docs = Vec::with_capacity(self.count);
+        for page in self.pages {
+            docs.extend(page.into_iter().map(Doc::from_raw));
+        }
+        Batch {
+            user: self.user,
+            collection: self.collection,
+            docs,
+            mark: self.mark,
+        }
+    }
+
+    /// [`batch`](Self::batch) on a blocking thread when it is large: keying its documents does
+    /// not hold up the runtime's worker, which reads the answers meanwhile. Fails only when the
+    /// runtime is shutting down (nothing is stored then, and the next run fetches it again).
+    pub async fn into_batch(self) -> Result<Batch, SinkError> {
+        const SMALL: usize = 1000;
+        if self.count < SMALL {
+            return Ok(self.batch());
+        }
+        tokio::task::spawn_blocking(move || self.batch())
+            .await
+            .map_err(|err| match err.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(err) => SinkError::Storage(format!("the batch could not be made: {err}").into()),
+            })
+    }
+}
+
 /// One collection's writing, as the writer sees it.
 #[derive(Debug)]
 pub(crate) struct Committer {
@@ -119,8 +162,10 @@ impl Committer {
     }
 
     /// The batch to write now, if any: the buffer, and once every unit is done the end of the
-    /// range (a batch without documents for a collection that has none).
-    pub fn take_batch(&mut self, user: &str, at_end: bool) -> Option<Batch> {
+    /// range (a batch without documents for a collection that has none). Its documents are
+    /// made ready for the sink by [`Taken::batch`], off the runtime's workers if the caller
+    /// likes ([`Taken::into_batch`]).
+    pub fn take_batch(&mut self, user: &str, at_end: bool) -> Option<Taken> {
         let finalizing = self.complete() && !self.finalized;
         if finalizing {
             self.finalized = true;
@@ -134,29 +179,23 @@ impl Committer {
         if !finalizing && !at_end && !self.wants_flush_buffer() {
             return None;
         }
-        let docs = self.take_buffer();
-        self.mark.last = latest(self.mark.last.take(), docs.iter().filter_map(Doc::position));
-        Some(Batch {
+        let pages = std::mem::take(&mut self.buffer);
+        let count = std::mem::take(&mut self.buffered);
+        self.mark.last = latest(
+            self.mark.last.take(),
+            pages.iter().flatten().filter_map(RawDocument::position_text),
+        );
+        Some(Taken {
             user: user.to_owned(),
             collection: self.collection,
-            docs,
+            pages,
+            count,
             mark: self.mark.clone(),
         })
     }
 
     fn wants_flush_buffer(&self) -> bool {
         self.buffered > 0 && (self.buffered >= FLUSH_DOCS || self.failed_at == Some(self.head))
-    }
-
-    /// The buffered documents as one vector of [`Doc`]s, made in one pass into a vector of
-    /// their number (the pages' documents are not copied on the way).
-    fn take_buffer(&mut self) -> Vec<Doc> {
-        let pages = std::mem::take(&mut self.buffer);
-        let mut docs = Vec::with_capacity(std::mem::take(&mut self.buffered));
-        for page in pages {
-            docs.extend(page.into_iter().map(Doc::from_raw));
-        }
-        docs
     }
 
     /// Records what the sink did with a batch (or why it could not).
@@ -202,7 +241,7 @@ mod tests {
         c.docs(2, vec![doc("2025-06-03")]);
         c.done(2, Ok(()));
         assert!(c.wants_flush());
-        let batch = c.take_batch("u", false).expect("batch");
+        let batch = c.take_batch("u", false).expect("batch").batch();
         let days: Vec<_> = batch
             .docs
             .iter()
@@ -228,7 +267,7 @@ mod tests {
         c.docs(2, vec![doc("2025-06-20")]);
         c.done(2, Ok(()));
         c.done(1, Err(crate::Error::Api(oura::Error::InvalidInput("boom".into()))));
-        let batch = c.take_batch("", true).expect("batch");
+        let batch = c.take_batch("", true).expect("batch").batch();
         assert_eq!(batch.docs.len(), 1);
         assert_eq!(batch.mark.through, None, "the range did not complete");
         assert!(c.failure.is_some());
@@ -238,7 +277,7 @@ mod tests {
     fn a_collection_without_documents_still_records_where_its_range_ended() {
         let mut c = Committer::new(sleep(), 1, None, Some("2025-06-30".into()));
         c.done(0, Ok(()));
-        let batch = c.take_batch("", false).expect("batch");
+        let batch = c.take_batch("", false).expect("batch").batch();
         assert!(batch.docs.is_empty());
         assert_eq!(batch.mark.through.as_deref(), Some("2025-06-30"));
     }
