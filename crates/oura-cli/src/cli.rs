@@ -179,6 +179,22 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command serves requests (the emulator, the dashboard, a webhook receiver,
+    /// the MCP server): those run a worker per core. The others are clients of Oura.
+    pub fn serves(&self) -> bool {
+        match self {
+            Command::Emulator(_) | Command::Dashboard(_) | Command::Mcp(_) => true,
+            Command::Webhooks { command } => matches!(command, WebhooksCommand::Serve(_)),
+            Command::Login(_)
+            | Command::Logout { .. }
+            | Command::Whoami
+            | Command::Get(_)
+            | Command::Export(_)
+            | Command::Sync(_)
+            | Command::Completions(_) => false,
+        }
+    }
+
     /// The global options given after this command that its help does not show.
     pub fn unused_globals(&self) -> Option<Unused> {
         match self {
@@ -537,4 +553,34 @@ pub struct McpArgs {
 /// A secret from the command line or the environment, kept out of `Debug`.
 fn secret(text: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::FromArgMatches as _;
+
+    use super::*;
+
+    fn command(args: &[&str]) -> Command {
+        let matches = crate::command()
+            .try_get_matches_from(std::iter::once("oura").chain(args.iter().copied()))
+            .expect("arguments");
+        Cli::from_arg_matches(&matches).expect("a command").command
+    }
+
+    #[test]
+    fn servers_run_a_worker_per_core_and_clients_one() {
+        let serve = ["webhooks", "serve", "--verification-token", "t"];
+        for args in [&["emulator"][..], &["dashboard", "--from", "d"], &serve, &["mcp"]] {
+            assert!(command(args).serves(), "{args:?}");
+        }
+        for args in [
+            &["export", "--out", "d"][..],
+            &["get", "daily_sleep"],
+            &["webhooks", "list"],
+            &["whoami"],
+        ] {
+            assert!(!command(args).serves(), "{args:?}");
+        }
+    }
 }
