@@ -44,7 +44,8 @@ fn main() -> ExitCode {
     console::init(&cli.global);
     init_tracing(cli.global.verbose);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if !cli.command.serves() {
+    // The in-process emulator (`--emulator`) serves the client's requests beside it.
+    if !cli.command.serves() && !cli.global.emulator {
         // A client of Oura waits for it most of the time: one worker reads the answers, and
         // tokio's blocking threads key large batches and write files beside it. An export costs
         // 5–15% less CPU this way than with a worker per core, in the same wall time (measured:
