@@ -57,6 +57,20 @@ impl Failure {
     }
 }
 
+/// Runs a sync (`what`: "export", "sync") as a task on the runtime's workers rather than on the
+/// thread that started the runtime: its fetches hand it their pages on the worker they run on,
+/// instead of waking that thread for each page (6% of an export's CPU with pages of 50
+/// documents, measured). A panic in it goes on here.
+pub async fn on_workers<T: Send + 'static>(
+    what: &str,
+    work: impl Future<Output = T> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::spawn(work).await.map_err(|err| match err.try_into_panic() {
+        Ok(panic) => std::panic::resume_unwind(panic),
+        Err(err) => Failure::new(code::GENERAL, format!("the {what} was cancelled: {err}")),
+    })
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

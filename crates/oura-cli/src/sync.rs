@@ -87,15 +87,11 @@ async fn one_user(
     crate::console::note!("Syncing {}", info.id);
     let progress = Arc::new(render::Progress::sync(&options.collections));
     let observer: Arc<dyn Observer> = progress.clone();
-    // As `export` does: the sync runs as a task on the runtime, where its fetches hand it their
-    // pages without waking the thread outside it.
     let (client, stop) = (session.client.clone(), stop.clone());
-    let report = tokio::spawn(async move { oura_sync::run(&client, &mut sink, &options, observer, stop.wait()).await })
-        .await
-        .map_err(|err| match err.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(err) => Failure::new(code::GENERAL, format!("the sync was cancelled: {err}")),
-        })?;
+    let report = crate::failure::on_workers("sync", async move {
+        oura_sync::run(&client, &mut sink, &options, observer, stop.wait()).await
+    })
+    .await?;
     progress.finish();
     let report = report.map_err(run_failure)?;
     let outcome = Outcome::of(&report);

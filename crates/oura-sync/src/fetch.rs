@@ -209,12 +209,7 @@ impl Chain {
 
     /// Pages left, the next one included; `pace`: days a page of the collection covers.
     fn remaining(&self, pace: Option<f64>) -> u64 {
-        let per_page = if self.pages > 0 && self.reached > 0 {
-            Some(self.reached as f64 / self.pages as f64)
-        } else {
-            pace
-        };
-        let left = match per_page {
+        let left = match self.days_per_page().or(pace) {
             Some(per_page) => (self.days.saturating_sub(self.reached) as f64 / per_page).ceil() as u64,
             None => self.expected.saturating_sub(self.pages),
         };

@@ -369,17 +369,22 @@ fn fast_position(text: &[u8]) -> Fast {
     }
 }
 
+/// The length of an instant's offset at the end of a position text (`Z`: 1, `+02:00`: 6; a day:
+/// 0): it is compared byte for byte, its digits not being a magnitude.
+fn offset_len(text: &[u8]) -> usize {
+    match text {
+        [.., b'Z' | b'z'] => 1,
+        [.., b'+' | b'-', _, _, b':', _, _] if text.len() > 10 => 6,
+        _ => 0,
+    }
+}
+
 /// Whether two position texts are written alike ([`Position::compare_text`]).
 fn written_alike(x: &[u8], y: &[u8]) -> bool {
     if x.len() != y.len() {
         return false;
     }
-    // An instant's offset is compared byte for byte: its digits are not a magnitude.
-    let offset = match x {
-        [.., b'Z' | b'z'] => 1,
-        [.., b'+' | b'-', _, _, b':', _, _] if x.len() > 10 => 6,
-        _ => 0,
-    };
+    let offset = offset_len(x);
     let (body, zone) = x.split_at(x.len() - offset);
     if zone != &y[y.len() - offset..] {
         return false;
@@ -393,8 +398,7 @@ fn written_alike(x: &[u8], y: &[u8]) -> bool {
         (low + 0x5050_5050_5050_5050) & !(low + 0x4646_4646_4646_4646) & !w & HIGH
     };
     let word = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).map(u64::from_le_bytes);
-    let mut chunks = body.chunks_exact(8).zip(y.chunks_exact(8));
-    for (p, q) in chunks.by_ref() {
+    for (p, q) in body.chunks_exact(8).zip(y.chunks_exact(8)) {
         let (Ok(p), Ok(q)) = (word(p), word(q)) else {
             return false;
         };
@@ -632,12 +636,7 @@ mod tests {
             if x.len() != y.len() {
                 return false;
             }
-            let offset = match x {
-                [.., b'Z' | b'z'] => 1,
-                [.., b'+' | b'-', _, _, b':', _, _] if x.len() > 10 => 6,
-                _ => 0,
-            };
-            let n = x.len() - offset;
+            let n = x.len() - offset_len(x);
             x[n..] == y[n..] && (0..n).all(|i| x[i] == y[i] || (x[i].is_ascii_digit() && y[i].is_ascii_digit()))
         }
         let mut rng = fastrand::Rng::with_seed(11);

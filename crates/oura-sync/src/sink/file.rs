@@ -161,7 +161,7 @@ struct Saved {
 #[derive(Debug, Default)]
 struct Index {
     /// The prints of the keys the file holds ([`Prints`]).
-    keys: PrintSet,
+    prints: PrintSet,
     total: u64,
     last: Option<String>,
     exists: bool,
@@ -359,7 +359,7 @@ impl Inner {
             }
         }
         let (rows, prints) = unique(docs, &self.prints);
-        let append = index.header_ok && prints.iter().all(|print| !index.keys.contains(print));
+        let append = index.header_ok && prints.iter().all(|print| !index.prints.contains(print));
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let done = match (format, append) {
             (FileFormat::Ndjson, true) => append_rows(dir, &name, mode, index, &rows, |doc| {
@@ -381,7 +381,7 @@ impl Inner {
             Some(last) => latest(index.last.take(), [last]),
             None => latest(index.last.take(), rows.iter().filter_map(Doc::position)),
         };
-        index.keys.extend(prints);
+        index.prints.extend(prints);
         index.exists = true;
         index.header_ok = true;
         index.total = done.total;
@@ -646,7 +646,7 @@ fn scan_ndjson(path: &Path, collection: &Collection, prints: &Prints) -> io::Res
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.keys.insert(prints.of(&key));
+        index.prints.insert(prints.of(&key));
         index.total += 1;
     }
     Ok(index)
@@ -826,7 +826,7 @@ fn scan_csv(path: &Path, collection: &Collection, prints: &Prints) -> io::Result
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.keys.insert(prints.of(&key));
+        index.prints.insert(prints.of(&key));
         index.total += 1;
     }
     Ok(index)
@@ -1031,8 +1031,8 @@ mod tests {
         let newcomer = batch(heartrate, &[sample(10)], None);
         let print = sink.inner.prints.of(&newcomer.docs[0].key);
         let index = sink.inner.index(heartrate).expect("index");
-        assert!(!guard(&index).expect("lock").keys.contains(&print));
-        guard(&index).expect("lock").keys.insert(print);
+        assert!(!guard(&index).expect("lock").prints.contains(&print));
+        guard(&index).expect("lock").prints.insert(print);
         let done = sink.upsert(newcomer).await.expect("upsert");
         assert_eq!((done.added, done.updated, done.unchanged, done.total), (1, 0, 0, 3));
         // Within a batch: the same key twice keeps the later version once.
