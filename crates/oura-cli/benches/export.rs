@@ -7,8 +7,10 @@
 //! the wall time, the requests, the longest chain of pages that must follow each other, the
 //! bound `max(longest chain, ceil(requests / concurrency)) x 25 ms` (or the rate limit's, if
 //! larger), the ratio of the wall time to it, the binary's peak resident memory, its CPU time
-//! per document, and that CPU time over the time this process takes to decode the same
-//! documents' bytes into the typed models.
+//! per document, that CPU time over the time this process takes to decode the same
+//! documents' bytes into the typed models, and the CPU time this process spent meanwhile (the
+//! emulator's, building the answers, and this harness's polling): the two cores are shared, so
+//! the emulator's work delays the client's.
 //!
 //! The CPU time is the whole process's, user and system, from its start to its exit: start-up
 //! (runtime, TLS roots), HTTP, reading the pages, keying and writing the files (with their
@@ -68,7 +70,7 @@ fn main() {
         WINDOW.as_secs()
     );
     println!(
-        "{:>9} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8} {:>8}",
+        "{:>9} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>7} {:>8} {:>8} {:>9}",
         "pages",
         "concurrency",
         "wall s",
@@ -79,7 +81,8 @@ fn main() {
         "peak MiB",
         "docs",
         "CPU us/d",
-        "vs typed"
+        "vs typed",
+        "server ms"
     );
     for &(label, page_size, series_page_size) in &pages {
         for &concurrency in &concurrencies {
@@ -121,12 +124,14 @@ fn main() {
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped());
                 let cpu_before = children_cpu();
+                let server_before = own_cpu();
                 let started_at = chrono::Utc::now();
                 let started = Instant::now();
                 let mut child = cmd.spawn().expect("spawn oura");
                 let (status, peak_kib) = common::wait_with_peak(&mut child, Duration::from_millis(2));
                 let wall = started.elapsed();
                 let cpu = children_cpu().saturating_sub(cpu_before);
+                let server = own_cpu().saturating_sub(server_before);
                 let stderr = child
                     .stderr
                     .take()
@@ -174,7 +179,7 @@ fn main() {
                 let (docs, typed) = decode_typed(out.path());
                 let per_doc = cpu.as_secs_f64() * 1e6 / docs.max(1) as f64;
                 println!(
-                    "{:>9} {:>11} {:>8.3} {:>8} {:>8} {:>8.3} {:>6.2} {:>8.1} {:>7} {:>8.2} {:>7.1}x",
+                    "{:>9} {:>11} {:>8.3} {:>8} {:>8} {:>8.3} {:>6.2} {:>8.1} {:>7} {:>8.2} {:>7.1}x {:>9}",
                     label,
                     concurrency,
                     wall.as_secs_f64(),
@@ -186,6 +191,7 @@ fn main() {
                     docs,
                     per_doc,
                     cpu.as_secs_f64() / typed.as_secs_f64().max(1e-9),
+                    server.as_millis(),
                 );
                 drop(emulator);
             }
@@ -195,14 +201,26 @@ fn main() {
 
 /// CPU time (user and system) of this process's children that have been waited for (Linux).
 fn children_cpu() -> Duration {
+    // cutime and cstime are fields 16 and 17 of the whole line: 13 and 14 after the name.
+    cpu_in_stat([13, 14])
+}
+
+/// CPU time (user and system) of this process, all its threads (Linux).
+fn own_cpu() -> Duration {
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    cpu_in_stat([11, 12])
+}
+
+/// The sum of two tick counts of `/proc/self/stat`, numbered from the first field after the
+/// command name.
+fn cpu_in_stat(at: [usize; 2]) -> Duration {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return Duration::ZERO;
     };
     // Fields after the command name (which is in parentheses and may hold spaces).
     let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    // cutime and cstime are fields 16 and 17 of the whole line: 13 and 14 after the name.
-    let ticks: u64 = [13, 14]
+    let ticks: u64 = at
         .iter()
         .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
         .sum();

@@ -22,12 +22,16 @@ use crate::range::Position;
 /// Cloning is cheap: the documents of a page share its body.
 #[derive(Clone)]
 pub struct RawDocument {
-    /// The page's body (valid JSON), or the document alone.
+    /// The page's body (valid JSON), or the document alone, followed by the unescaped texts of
+    /// the ids and positions that held escapes (rare: Oura writes them plain).
     body: Arc<Body>,
     /// Where the document's text is in `body`.
     text: Span,
-    id: Option<Text>,
-    position: Option<Text>,
+    /// Where its id's and position's texts are in `body`, or [`Span::NONE`]: spans, not
+    /// `Option`s of them or owned strings, keep a document in 40 bytes (a page of 10,000
+    /// holds 400 KB of them).
+    id: Span,
+    position: Span,
     compact: bool,
 }
 
@@ -46,6 +50,9 @@ struct Span {
 }
 
 impl Span {
+    /// No text: a span that ends before it starts, which no text has.
+    const NONE: Span = Span { start: 1, end: 0 };
+
     fn new(range: Range<usize>) -> Option<Span> {
         Some(Span {
             start: u32::try_from(range.start).ok()?,
@@ -58,25 +65,19 @@ impl Span {
     }
 }
 
-/// A string read from a document: where it is in the body, or its unescaped copy when it held
-/// escapes.
-#[derive(Clone)]
-enum Text {
-    In(Span),
-    Owned(Box<str>),
-}
-
 impl RawDocument {
     /// The document of `collection` whose JSON text is `text`; an error when `text` is not one
     /// JSON value.
     pub fn new(collection: &Collection, text: impl Into<String>) -> serde_json::Result<RawDocument> {
-        let text: String = text.into();
+        let mut text: String = text.into();
         let mut parser = Parser::new(text.as_bytes());
         parser.space();
         let (span, head) = parser.document(collection.position)?;
         parser.space();
         parser.end()?;
         let span = Span::new(span).ok_or_else(|| fail("a document of 4 GiB or more"))?;
+        let unescaped = parser.unescaped;
+        text.push_str(&unescaped);
         Ok(RawDocument::with(Arc::new(Body(text)), span, head))
     }
 
@@ -98,13 +99,13 @@ impl RawDocument {
     /// The `id`: a string's text (unescaped), another value (a number) as its JSON text; `None`
     /// when the document has none, it is `null`, or the document is not an object.
     pub fn id(&self) -> Option<&str> {
-        self.id.as_ref().map(|id| self.text_of(id))
+        self.text_of(self.id)
     }
 
     /// The text of the collection's position field (a day or an RFC 3339 instant), when it is a
     /// string.
     pub fn position_text(&self) -> Option<&str> {
-        self.position.as_ref().map(|text| self.text_of(text))
+        self.text_of(self.position)
     }
 
     /// Where the document lies in time: its position field, parsed ([`Position::parse`]).
@@ -133,11 +134,8 @@ impl RawDocument {
         serde_json::from_str(self.text())
     }
 
-    fn text_of<'a>(&'a self, text: &'a Text) -> &'a str {
-        match text {
-            Text::In(span) => self.str_at(*span),
-            Text::Owned(owned) => owned,
-        }
+    fn text_of(&self, span: Span) -> Option<&str> {
+        (span.start <= span.end).then(|| self.str_at(span))
     }
 
     fn str_at(&self, span: Span) -> &str {
@@ -180,10 +178,12 @@ pub(crate) fn page(
         }
     };
     let read = Parser::new(body.as_bytes()).page(field);
-    let (docs, next_token) = match read {
+    let (docs, next_token, unescaped) = match read {
         Ok(read) => read,
         Err(err) => return Err((err, body.into_bytes())),
     };
+    let mut body = body;
+    body.push_str(&unescaped);
     let body = Arc::new(Body(body));
     let data = docs
         .into_iter()
@@ -225,11 +225,20 @@ fn fail(what: &str) -> serde_json::Error {
 
 /// What a document's walk reads: its `id` and position field (the last of each when a key is
 /// given twice, as when decoding into a map), and whether it is compact.
-#[derive(Default)]
 struct Head {
-    id: Option<Text>,
-    position: Option<Text>,
+    id: Span,
+    position: Span,
     compact: bool,
+}
+
+impl Default for Head {
+    fn default() -> Self {
+        Head {
+            id: Span::NONE,
+            position: Span::NONE,
+            compact: false,
+        }
+    }
 }
 
 /// Which of the keys a head reads a key is.
@@ -247,12 +256,16 @@ struct Parser<'a> {
     spaced: bool,
     /// The objects (`{`) and arrays (`[`) open around the value being read.
     open: Vec<u8>,
+    /// The unescaped texts of ids and positions that held escapes, to follow the bytes in the
+    /// body (their spans count from the end of the bytes).
+    unescaped: String,
 }
 
 type Read<T> = serde_json::Result<T>;
 
-/// A page's documents (each one's place and head) and its next token.
-type PageRead = (Vec<(Span, Head)>, Option<String>);
+/// A page's documents (each one's place and head), its next token, and the unescaped texts the
+/// heads' spans past the page's bytes point into.
+type PageRead = (Vec<(Span, Head)>, Option<String>, String);
 
 impl<'a> Parser<'a> {
     fn new(bytes: &'a [u8]) -> Self {
@@ -261,6 +274,7 @@ impl<'a> Parser<'a> {
             at: 0,
             spaced: false,
             open: Vec::new(),
+            unescaped: String::new(),
         }
     }
 
@@ -368,7 +382,7 @@ impl<'a> Parser<'a> {
         self.space();
         self.end()?;
         match data {
-            Some(data) => Ok((data, next_token)),
+            Some(data) => Ok((data, next_token, self.unescaped)),
             None => self.fail("missing field `data`"),
         }
     }
@@ -648,26 +662,30 @@ impl<'a> Parser<'a> {
     }
 
     /// An `id` value: a string's text, `null` none, anything else its JSON text.
-    fn id_text(&self, value: Range<usize>) -> Read<Option<Text>> {
+    fn id_text(&mut self, value: Range<usize>) -> Read<Span> {
         match &self.bytes[value.clone()] {
-            b"null" => Ok(None),
+            b"null" => Ok(Span::NONE),
             [b'"', ..] => self.string_text(value),
-            _ => Ok(Span::new(value).map(Text::In)),
+            _ => Ok(Span::new(value).unwrap_or(Span::NONE)),
         }
     }
 
-    /// A string value's text, unescaped; any other value none.
-    fn string_text(&self, value: Range<usize>) -> Read<Option<Text>> {
+    /// A string value's text, unescaped (into [`Parser::unescaped`]); any other value none.
+    fn string_text(&mut self, value: Range<usize>) -> Read<Span> {
         let quoted = &self.bytes[value.clone()];
         if quoted.first() != Some(&b'"') || quoted.len() < 2 {
-            return Ok(None);
+            return Ok(Span::NONE);
         }
-        if quoted.contains(&b'\\') {
-            // A string serde_json would not decode (a lone surrogate) is no text.
-            Ok(unescape(quoted).map(|text| Text::Owned(text.into_boxed_str())))
-        } else {
-            Ok(Span::new(value.start + 1..value.end - 1).map(Text::In))
+        if !quoted.contains(&b'\\') {
+            return Ok(Span::new(value.start + 1..value.end - 1).unwrap_or(Span::NONE));
         }
+        // A string serde_json would not decode (a lone surrogate) is no text.
+        let Some(text) = unescape(quoted) else {
+            return Ok(Span::NONE);
+        };
+        let start = self.bytes.len() + self.unescaped.len();
+        self.unescaped.push_str(&text);
+        Span::new(start..start + text.len()).map_or_else(|| self.fail("a page of 4 GiB or more"), Ok)
     }
 }
 
@@ -798,7 +816,7 @@ mod tests {
     #[test]
     fn a_page_shares_its_body_and_reads_every_head_once() {
         let body =
-            br#"{"data":[{"id":"a","day":"2024-01-01"}, {"day":"2024-01-02","id":"b\n"},{"x":1}],"next_token":"t"}"#;
+            br#"{"data":[{"id":"a","day":"2024-01-01"}, {"day":"2024-01-02","id":"b\n"},{"x":1},{"id":"c\u0041","day":"2024-01-0\u0033"}],"next_token":"t"}"#;
         let read = page(body.to_vec(), Some("day")).expect("page");
         assert_eq!(read.next_token.as_deref(), Some("t"));
         let docs = read.data;
@@ -811,8 +829,16 @@ mod tests {
                 (r#"{"id":"a","day":"2024-01-01"}"#, Some("a"), day("2024-01-01")),
                 (r#"{"day":"2024-01-02","id":"b\n"}"#, Some("b\n"), day("2024-01-02")),
                 (r#"{"x":1}"#, None, None),
+                (
+                    r#"{"id":"c\u0041","day":"2024-01-0\u0033"}"#,
+                    Some("cA"),
+                    day("2024-01-03")
+                ),
             ]
         );
+        // Escaped ids and positions are unescaped once, after the page's bytes: a document is
+        // five words whatever it holds.
+        assert_eq!(std::mem::size_of::<RawDocument>(), 40);
         // The texts are slices of one body, not copies.
         let range = docs[0].body.0.as_bytes().as_ptr_range();
         assert!(docs.iter().all(|d| range.contains(&d.text().as_ptr())));
