@@ -838,7 +838,7 @@ mod tests {
         );
         // Escaped ids and positions are unescaped once, after the page's bytes: a document is
         // five words whatever it holds.
-        assert_eq!(std::mem::size_of::<RawDocument>(), 40);
+        assert_eq!(size_of::<RawDocument>(), 40);
         // The texts are slices of one body, not copies.
         let range = docs[0].body.0.as_bytes().as_ptr_range();
         assert!(docs.iter().all(|d| range.contains(&d.text().as_ptr())));
