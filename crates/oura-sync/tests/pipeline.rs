@@ -91,7 +91,7 @@ impl Sink for Table {
         inner.upserts += 1;
         let mut done = Upserted::default();
         for doc in batch.docs {
-            let key = (batch.user.clone(), batch.collection.route, doc.key.clone());
+            let key = (batch.user.clone(), batch.collection.route, doc.key().to_key());
             match inner.rows.insert(key, doc.json().to_owned()) {
                 None => done.added += 1,
                 Some(old) if old == doc.json() => done.unchanged += 1,

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::csv::{self, CsvOptions};
-use super::{Batch, Doc, Key, Mark, Sink, SinkError, Upserted};
+use super::{Batch, Doc, Key, KeyRef, Mark, Sink, SinkError, Upserted};
 use crate::Collection;
 use crate::position::{later, latest};
 use crate::state::{self, Entry, State};
@@ -56,7 +56,7 @@ type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 struct Prints(foldhash::fast::RandomState);
 
 impl Prints {
-    fn of(&self, key: &Key) -> u64 {
+    fn of(&self, key: KeyRef<'_>) -> u64 {
         std::hash::BuildHasher::hash_one(&self.0, key)
     }
 }
@@ -351,10 +351,10 @@ impl Inner {
             // A document keyed by its content is known in a CSV file by its record.
             let header = csv_header(collection);
             for doc in &mut docs {
-                if matches!(doc.key, Key::Content(_)) {
+                if matches!(doc.key(), KeyRef::Content(_)) {
                     let line = csv_row(doc.json(), &header, csv_options)
                         .map_err(|err| SinkError::io(format!("cannot write {}", path.display()), err))?;
-                    doc.key = Key::Content(line);
+                    doc.set_key(Key::Content(line));
                 }
             }
         }
@@ -426,24 +426,13 @@ impl Inner {
 /// first place), and their keys' prints.
 fn unique(docs: Vec<Doc>, prints: &Prints) -> (Vec<Doc>, Vec<u64>) {
     // The usual batch has no print twice, so no key twice: it is kept as it is, nothing copied.
-    let printed: Vec<u64> = docs.iter().map(|doc| prints.of(&doc.key)).collect();
+    let printed: Vec<u64> = docs.iter().map(|doc| prints.of(doc.key())).collect();
     let mut seen = PrintSet::with_capacity_and_hasher(printed.len(), Default::default());
     if printed.iter().all(|&print| seen.insert(print)) {
         return (docs, printed);
     }
-    drop(seen);
-    let mut at: KeyMap<Key, usize> = KeyMap::with_capacity_and_hasher(docs.len(), Default::default());
-    let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
-    for doc in docs {
-        match at.get(&doc.key) {
-            Some(&i) => out[i] = doc,
-            None => {
-                at.insert(doc.key.clone(), out.len());
-                out.push(doc);
-            }
-        }
-    }
-    let printed = out.iter().map(|doc| prints.of(&doc.key)).collect();
+    let out = super::last_per_key(docs);
+    let printed = out.iter().map(|doc| prints.of(doc.key())).collect();
     (out, printed)
 }
 
@@ -646,7 +635,7 @@ fn scan_ndjson(path: &Path, collection: &Collection, prints: &Prints) -> io::Res
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.prints.insert(prints.of(&key));
+        index.prints.insert(prints.of(key.borrowed()));
         index.total += 1;
     }
     Ok(index)
@@ -692,7 +681,7 @@ fn append_rows(
 fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows: &[Doc]) -> io::Result<Upserted> {
     let path = dir.join(name);
     let old = open_existing(&path)?;
-    let at: KeyMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let at: KeyMap<KeyRef<'_>, usize> = rows.iter().enumerate().map(|(i, doc)| (doc.key(), i)).collect();
     let mut used = vec![false; rows.len()];
     let mut done = Upserted::default();
     replace_unsynced(dir, name, mode, |out| {
@@ -703,7 +692,7 @@ fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows
                     continue;
                 }
                 let (key, _) = line_key(&line, collection);
-                let text = match at.get(&key) {
+                let text = match at.get(&key.borrowed()) {
                     // A key already written from this batch (the file held it twice): drop it.
                     Some(&i) if used[i] => continue,
                     Some(&i) => {
@@ -826,7 +815,7 @@ fn scan_csv(path: &Path, collection: &Collection, prints: &Prints) -> io::Result
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.prints.insert(prints.of(&key));
+        index.prints.insert(prints.of(key.borrowed()));
         index.total += 1;
     }
     Ok(index)
@@ -876,7 +865,7 @@ fn merge_csv(
         .iter()
         .map(|doc| csv_row(doc.json(), &header, options))
         .collect::<io::Result<_>>()?;
-    let at: KeyMap<&Key, usize> = rows.iter().enumerate().map(|(i, doc)| (&doc.key, i)).collect();
+    let at: KeyMap<KeyRef<'_>, usize> = rows.iter().enumerate().map(|(i, doc)| (doc.key(), i)).collect();
     let mut used = vec![false; rows.len()];
     let mut done = Upserted::default();
     replace_unsynced(dir, name, mode, |out| {
@@ -887,7 +876,7 @@ fn merge_csv(
             }
             let (key, _) = record_key(&fields, &old_header, collection);
             let line = csv::record(&reshape(fields, &old_header, &header));
-            let text = match at.get(&key) {
+            let text = match at.get(&key.borrowed()) {
                 Some(&i) if used[i] => continue,
                 Some(&i) => {
                     used[i] = true;
@@ -1029,7 +1018,7 @@ mod tests {
             .await
             .expect("upsert");
         let newcomer = batch(heartrate, &[sample(10)], None);
-        let print = sink.inner.prints.of(&newcomer.docs[0].key);
+        let print = sink.inner.prints.of(newcomer.docs[0].key());
         let index = sink.inner.index(heartrate).expect("index");
         assert!(!guard(&index).expect("lock").prints.contains(&print));
         guard(&index).expect("lock").prints.insert(print);

@@ -55,12 +55,9 @@ impl Key {
     /// The key of a document from its id and position texts (either may be empty), else its
     /// whole text.
     pub fn new(id: &str, position: &str, whole: impl FnOnce() -> String) -> Key {
-        if !id.is_empty() {
-            Key::Id(id.to_owned())
-        } else if !position.is_empty() {
-            Key::Time(position.to_owned())
-        } else {
-            Key::Content(whole())
+        match KeyRef::new(id, position, "") {
+            KeyRef::Content(_) => Key::Content(whole()),
+            key => key.to_key(),
         }
     }
 
@@ -72,12 +69,71 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The key, borrowed: hashes and compares like this one.
+    pub fn borrowed(&self) -> KeyRef<'_> {
+        match self {
+            Key::Id(text) => KeyRef::Id(text),
+            Key::Time(text) => KeyRef::Time(text),
+            Key::Content(text) => KeyRef::Content(text),
+        }
+    }
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.borrowed().fmt(f)
+    }
+}
+
+/// A document's [`Key`], borrowed from the document ([`Doc::key`]): a document read from a
+/// page holds no copy of its key's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyRef<'a> {
+    /// The document's `id`.
+    Id(&'a str),
+    /// The position (RFC 3339 timestamp) of a time series sample, which has no id.
+    Time(&'a str),
+    /// Neither: the document's compact JSON text itself.
+    Content(&'a str),
+}
+
+impl<'a> KeyRef<'a> {
+    /// The key of a document from its id and position texts (either may be empty), else its
+    /// whole text (as [`Key::new`]).
+    pub fn new(id: &'a str, position: &'a str, whole: &'a str) -> KeyRef<'a> {
+        if !id.is_empty() {
+            KeyRef::Id(id)
+        } else if !position.is_empty() {
+            KeyRef::Time(position)
+        } else {
+            KeyRef::Content(whole)
+        }
+    }
+
+    /// The key's text, without its kind.
+    pub fn as_str(self) -> &'a str {
         match self {
-            Key::Id(id) => write!(f, "id {id}"),
-            Key::Time(at) => write!(f, "timestamp {at}"),
-            Key::Content(_) => f.write_str("content"),
+            KeyRef::Id(text) | KeyRef::Time(text) | KeyRef::Content(text) => text,
+        }
+    }
+
+    /// The key, owned.
+    pub fn to_key(self) -> Key {
+        match self {
+            KeyRef::Id(text) => Key::Id(text.to_owned()),
+            KeyRef::Time(text) => Key::Time(text.to_owned()),
+            KeyRef::Content(text) => Key::Content(text.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for KeyRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyRef::Id(id) => write!(f, "id {id}"),
+            KeyRef::Time(at) => write!(f, "timestamp {at}"),
+            KeyRef::Content(_) => f.write_str("content"),
         }
     }
 }
@@ -85,20 +141,26 @@ impl fmt::Display for Key {
 /// One document, ready for a sink: its key, its position and its compact JSON text.
 ///
 /// A document read from a raw page ([`Doc::from_raw`]) keeps its text where Oura sent it, in
-/// the page's body, shared with the page's other documents rather than copied.
+/// the page's body, shared with the page's other documents rather than copied, and its key is
+/// read from that text: such a document is five words, and owns no memory of its own.
 #[derive(Clone)]
 pub struct Doc {
-    /// Its identity.
-    pub key: Key,
     body: Body,
 }
 
 #[derive(Clone)]
 enum Body {
-    /// Text of its own.
-    Owned { json: String, position: Option<String> },
-    /// Oura's text, compact as sent, within its page.
+    /// Text of its own (boxed: rare, and a document stays the size of a raw one).
+    Owned(Box<Owned>),
+    /// Oura's text, compact as sent, within its page; keyed by its id or position.
     Raw(oura::RawDocument),
+}
+
+#[derive(Clone)]
+struct Owned {
+    key: Key,
+    json: String,
+    position: Option<String>,
 }
 
 impl Doc {
@@ -107,8 +169,7 @@ impl Doc {
     /// instant).
     pub fn new(key: Key, position: Option<String>, json: String) -> Doc {
         Doc {
-            key,
-            body: Body::Owned { json, position },
+            body: Body::Owned(Box::new(Owned { key, json, position })),
         }
     }
 
@@ -130,30 +191,48 @@ impl Doc {
     /// decoding it. Its text is the one Oura sent, left in its page (copied and compacted only
     /// if it was not compact), its id and position the ones the facade read from it.
     pub fn from_raw(raw: oura::RawDocument) -> Doc {
-        let id = raw.id().filter(|id| !id.is_empty()).map(str::to_owned);
-        let body = if raw.is_compact() {
-            Body::Raw(raw)
-        } else {
-            Body::Owned {
-                json: raw.compact_text().into_owned(),
-                position: raw.position_text().map(str::to_owned),
+        if raw.is_compact() {
+            return Doc { body: Body::Raw(raw) };
+        }
+        let json = raw.compact_text().into_owned();
+        let position = raw.position_text().map(str::to_owned);
+        let key = Key::new(
+            raw.id().unwrap_or_default(),
+            position.as_deref().unwrap_or_default(),
+            || json.clone(),
+        );
+        Doc::new(key, position, json)
+    }
+
+    /// Its identity: what an upsert matches on.
+    pub fn key(&self) -> KeyRef<'_> {
+        match &self.body {
+            Body::Owned(owned) => owned.key.borrowed(),
+            Body::Raw(raw) => KeyRef::new(
+                raw.id().unwrap_or_default(),
+                raw.position_text().unwrap_or_default(),
+                raw.text(),
+            ),
+        }
+    }
+
+    /// Keys the document by `key` instead of what it was keyed by (a sink that knows documents
+    /// by another identity, as the CSV file sink knows documents keyed by their content by
+    /// their record).
+    pub fn set_key(&mut self, key: Key) {
+        match &mut self.body {
+            Body::Owned(owned) => owned.key = key,
+            Body::Raw(raw) => {
+                let position = raw.position_text().map(str::to_owned);
+                *self = Doc::new(key, position, raw.text().to_owned());
             }
-        };
-        let mut doc = Doc {
-            key: Key::Content(String::new()),
-            body,
-        };
-        doc.key = match id {
-            Some(id) => Key::Id(id),
-            None => Key::new("", doc.position().unwrap_or_default(), || doc.json().to_owned()),
-        };
-        doc
+        }
     }
 
     /// The document as compact JSON, keys in the order Oura sent them.
     pub fn json(&self) -> &str {
         match &self.body {
-            Body::Owned { json, .. } => json,
+            Body::Owned(owned) => &owned.json,
             Body::Raw(raw) => raw.text(),
         }
     }
@@ -161,22 +240,49 @@ impl Doc {
     /// Where it lies in time, as Oura wrote it: a day (`2024-01-31`) or an RFC 3339 instant.
     pub fn position(&self) -> Option<&str> {
         match &self.body {
-            Body::Owned { position, .. } => position.as_deref(),
+            Body::Owned(owned) => owned.position.as_deref(),
             Body::Raw(raw) => raw.position_text(),
         }
     }
 }
 
+/// The documents with each key once: a key seen twice keeps its last version, at its first
+/// place. The usual batch has no key twice and is handed back as it is.
+pub(crate) fn last_per_key(docs: Vec<Doc>) -> Vec<Doc> {
+    let slots: Vec<usize> = {
+        let mut at: std::collections::HashMap<KeyRef<'_>, usize, foldhash::fast::RandomState> =
+            std::collections::HashMap::with_capacity_and_hasher(docs.len(), Default::default());
+        docs.iter()
+            .map(|doc| {
+                let next = at.len();
+                *at.entry(doc.key()).or_insert(next)
+            })
+            .collect()
+    };
+    if slots.iter().enumerate().all(|(i, &slot)| i == slot) {
+        return docs;
+    }
+    let mut out: Vec<Option<Doc>> = Vec::new();
+    for (doc, slot) in docs.into_iter().zip(slots) {
+        if slot == out.len() {
+            out.push(Some(doc));
+        } else {
+            out[slot] = Some(doc);
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
 impl PartialEq for Doc {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key && self.position() == other.position() && self.json() == other.json()
+        self.key() == other.key() && self.position() == other.position() && self.json() == other.json()
     }
 }
 
 impl fmt::Debug for Doc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Doc")
-            .field("key", &self.key)
+            .field("key", &self.key())
             .field("position", &self.position())
             .field("json", &self.json())
             .finish()
@@ -363,9 +469,41 @@ mod tests {
         // A time series sample is keyed by its timestamp, a document without id or position
         // by its text.
         let sample = Doc::from_raw(raw("heartrate", cases[1].1));
-        assert_eq!(sample.key, Key::Time("2024-01-31T10:00:00+00:00".into()));
+        assert_eq!(sample.key(), KeyRef::Time("2024-01-31T10:00:00+00:00"));
         let bare = Doc::from_raw(raw("daily_sleep", cases[5].1));
-        assert_eq!(bare.key, Key::Content(cases[5].1.into()));
+        assert_eq!(bare.key(), KeyRef::Content(cases[5].1));
+        // Its key is read from its text, not copied: a document is five words.
+        assert_eq!(size_of::<Doc>(), 40);
+    }
+
+    #[test]
+    fn a_key_set_on_a_raw_document_replaces_the_one_read_from_it() {
+        let mut doc = Doc::from_raw(raw("daily_sleep", r#"{"score":1}"#));
+        assert_eq!(doc.key(), KeyRef::Content(r#"{"score":1}"#));
+        doc.set_key(Key::Content("1".into()));
+        assert_eq!(doc.key(), KeyRef::Content("1"));
+        assert_eq!(doc.json(), r#"{"score":1}"#);
+        let mut owned = Doc::new(Key::Id("a".into()), Some("2024-01-31".into()), "{}".into());
+        owned.set_key(Key::Id("b".into()));
+        assert_eq!((owned.key(), owned.position()), (KeyRef::Id("b"), Some("2024-01-31")));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_document_at_its_first_place() {
+        let doc = |id: &str, json: &str| Doc::new(Key::Id(id.into()), None, json.into());
+        let docs = last_per_key(vec![
+            doc("a", "1"),
+            doc("b", "2"),
+            doc("a", "3"),
+            doc("c", "4"),
+            doc("b", "5"),
+        ]);
+        assert_eq!(docs, vec![doc("a", "3"), doc("b", "5"), doc("c", "4")]);
+        let distinct = vec![doc("a", "1"), doc("b", "2")];
+        assert_eq!(last_per_key(distinct.clone()), distinct);
+        // Keys of raw documents, read from their text, match owned keys of the same kind.
+        let raw_a = Doc::from_raw(raw("daily_sleep", r#"{"id":"a","day":"2024-01-31"}"#));
+        assert_eq!(last_per_key(vec![doc("a", "1"), raw_a.clone()]), vec![raw_a]);
     }
 
     #[test]
@@ -375,7 +513,7 @@ mod tests {
         assert_eq!(doc.json(), r#"{"id":"a","note":"x y\" z","list":[1,2]}"#);
         let value: serde_json::Value = serde_json::from_str(spaced).expect("json");
         assert_eq!(doc.json(), value.to_string());
-        assert_eq!(doc.key, Key::Id("a".into()));
+        assert_eq!(doc.key(), KeyRef::Id("a"));
         // Compact text is kept as it is, spaces inside strings included.
         let compact_text = r#"{"id":"a","note":"x y"}"#;
         assert_eq!(Doc::from_raw(raw("daily_sleep", compact_text)).json(), compact_text);

@@ -69,8 +69,8 @@ impl SinkSql for Postgres {
         let [upsert] = statements else {
             return Err(sqlx::Error::Protocol("the upsert needs one statement".into()));
         };
-        let keys: Vec<&str> = docs.iter().map(|d| d.key.as_str()).collect();
-        let kinds: Vec<&str> = docs.iter().map(|d| key_kind(&d.key)).collect();
+        let keys: Vec<&str> = docs.iter().map(|d| d.key().as_str()).collect();
+        let kinds: Vec<&str> = docs.iter().map(|d| key_kind(d.key())).collect();
         let positions: Vec<Option<String>> = docs.iter().map(|d| table.position_of(d)).collect();
         let documents: Vec<&str> = docs.iter().map(Doc::json).collect();
         let returned: Vec<bool> = sqlx::query_scalar(upsert)

@@ -17,7 +17,7 @@ use oura::database::{DatabaseError, Dialect, Migrations, OpenOptions};
 use sqlx::migrate::Migrate;
 use sqlx::{Database, Executor, IntoArguments, Pool};
 
-use super::{Batch, Doc, Key, Mark, SinkError, Upserted};
+use super::{Batch, Doc, KeyRef, Mark, SinkError, Upserted, last_per_key};
 use crate::{Collection, RangeKind};
 
 pub(super) use self::private::SinkSql;
@@ -129,28 +129,12 @@ impl PositionColumn {
 }
 
 /// The text of a key's kind, stored beside it.
-pub fn key_kind(key: &Key) -> &'static str {
+pub fn key_kind(key: KeyRef<'_>) -> &'static str {
     match key {
-        Key::Id(_) => "id",
-        Key::Time(_) => "time",
-        Key::Content(_) => "content",
+        KeyRef::Id(_) => "id",
+        KeyRef::Time(_) => "time",
+        KeyRef::Content(_) => "content",
     }
-}
-
-/// The batch's documents with each key once (the last one wins), in their first order.
-fn last_per_key(docs: Vec<Doc>) -> Vec<Doc> {
-    let mut index: HashMap<Key, usize> = HashMap::with_capacity(docs.len());
-    let mut out: Vec<Doc> = Vec::with_capacity(docs.len());
-    for doc in docs {
-        match index.get(&doc.key) {
-            Some(&at) => out[at] = doc,
-            None => {
-                index.insert(doc.key.clone(), out.len());
-                out.push(doc);
-            }
-        }
-    }
-    out
 }
 
 /// `CREATE TABLE IF NOT EXISTS` (and the position's index) of a collection's table.
@@ -482,12 +466,5 @@ mod tests {
             Some("2025-06-30")
         );
         assert_eq!(PositionColumn::Day.value(Some("2025-6-3")), None);
-    }
-
-    #[test]
-    fn a_repeated_key_keeps_its_last_document() {
-        let doc = |id: &str, json: &str| Doc::new(Key::Id(id.into()), None, json.into());
-        let docs = last_per_key(vec![doc("a", "1"), doc("b", "2"), doc("a", "3")]);
-        assert_eq!(docs, vec![doc("a", "3"), doc("b", "2")]);
     }
 }
