@@ -358,10 +358,20 @@ impl Inner {
                 }
             }
         }
-        let (rows, prints) = unique(docs, &self.prints);
-        let append = index.header_ok && prints.iter().all(|print| !index.prints.contains(print));
+        // A batch of new keys only (none twice, none the file holds), the usual one, is appended:
+        // its prints are claimed in the index at once, and given back if the write fails.
+        let printed: Vec<u64> = docs.iter().map(|doc| self.prints.of(doc.key())).collect();
+        let mut append = index.header_ok && claim(&mut index.prints, &printed);
+        let (rows, prints) = if append {
+            (docs, printed)
+        } else {
+            let (rows, prints) = unique(docs, printed, &self.prints);
+            // A key twice in the batch, and none the file holds: appended once.
+            append = index.header_ok && claim(&mut index.prints, &prints);
+            (rows, prints)
+        };
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
-        let done = match (format, append) {
+        let written = match (format, append) {
             (FileFormat::Ndjson, true) => append_rows(dir, &name, mode, index, &rows, |doc| {
                 Ok(std::borrow::Cow::Borrowed(doc.json()))
             }),
@@ -373,15 +383,27 @@ impl Inner {
             }
             (FileFormat::Ndjson, false) => merge_ndjson(dir, &name, mode, collection, &rows),
             (FileFormat::Csv, false) => merge_csv(dir, &name, mode, collection, &rows, csv_options),
-        }
-        .map_err(what)?;
+        };
+        let done = match written {
+            Ok(done) => done,
+            Err(err) => {
+                if append {
+                    for print in &prints {
+                        index.prints.remove(print);
+                    }
+                }
+                return Err(what(err));
+            }
+        };
         index.last = match batch.mark.last.as_deref() {
             // The writer's mark holds the latest position of these documents already: their
             // positions are not read again.
             Some(last) => latest(index.last.take(), [last]),
             None => latest(index.last.take(), rows.iter().filter_map(Doc::position)),
         };
-        index.prints.extend(prints);
+        if !append {
+            index.prints.extend(prints);
+        }
         index.exists = true;
         index.header_ok = true;
         index.total = done.total;
@@ -422,11 +444,24 @@ impl Inner {
     }
 }
 
+/// Adds every print of `printed` to `set`, if none is in it already (nor twice in `printed`);
+/// else leaves `set` as it was and says so.
+fn claim(set: &mut PrintSet, printed: &[u64]) -> bool {
+    for (at, print) in printed.iter().enumerate() {
+        if !set.insert(*print) {
+            for claimed in &printed[..at] {
+                set.remove(claimed);
+            }
+            return false;
+        }
+    }
+    true
+}
+
 /// The batch's documents with each key once (a key seen twice keeps its last version at its
-/// first place), and their keys' prints.
-fn unique(docs: Vec<Doc>, prints: &Prints) -> (Vec<Doc>, Vec<u64>) {
+/// first place), and their keys' prints (`printed`, one a document).
+fn unique(docs: Vec<Doc>, printed: Vec<u64>, prints: &Prints) -> (Vec<Doc>, Vec<u64>) {
     // The usual batch has no print twice, so no key twice: it is kept as it is, nothing copied.
-    let printed: Vec<u64> = docs.iter().map(|doc| prints.of(doc.key())).collect();
     let mut seen = PrintSet::with_capacity_and_hasher(printed.len(), Default::default());
     if printed.iter().all(|&print| seen.insert(print)) {
         return (docs, printed);
@@ -939,6 +974,47 @@ mod tests {
 
     fn sample(minute: u32) -> Value {
         json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00+00:00")})
+    }
+
+    #[test]
+    fn a_claim_takes_every_print_or_none() {
+        let mut set = PrintSet::default();
+        set.insert(7);
+        assert!(!claim(&mut set, &[1, 2, 7, 3]), "7 is held");
+        assert!(!claim(&mut set, &[4, 5, 4]), "4 twice");
+        assert_eq!(set.iter().copied().collect::<Vec<_>>(), [7]);
+        assert!(claim(&mut set, &[1, 2, 3]));
+        assert_eq!(set.len(), 4);
+    }
+
+    /// An append that fails leaves the index as it was: the batch's keys are not taken for
+    /// the file's, and the same batch is appended once the file can be written.
+    #[tokio::test]
+    async fn a_failed_append_gives_its_prints_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let heartrate = find("heartrate");
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        sink.upsert(batch(heartrate, &[sample(0)], None)).await.expect("upsert");
+        let path = dir.path().join("heartrate.ndjson");
+        fs::remove_file(&path).expect("remove");
+        fs::create_dir(&path).expect("a directory where the file was");
+        let newcomer = batch(heartrate, &[sample(5), sample(10)], None);
+        let printed: Vec<u64> = newcomer
+            .docs
+            .iter()
+            .map(|doc| sink.inner.prints.of(doc.key()))
+            .collect();
+        sink.upsert(newcomer.clone())
+            .await
+            .expect_err("the file is a directory");
+        let index = sink.inner.index(heartrate).expect("index");
+        let held = guard(&index).expect("lock").prints.clone();
+        assert_eq!(held.len(), 1, "only the first batch's key");
+        assert!(printed.iter().all(|print| !held.contains(print)));
+        fs::remove_dir(&path).expect("remove");
+        let done = sink.upsert(newcomer).await.expect("upsert");
+        assert_eq!((done.added, done.updated), (2, 0));
+        assert_eq!(lines(&path).len(), 2);
     }
 
     #[tokio::test]
