@@ -73,6 +73,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
+    /// `base_url` parsed once: each request's URL is this one with its path set, not a string
+    /// parsed again (host and all) for every request.
+    base: reqwest::Url,
     auth: Auth,
     sandbox: bool,
     user_agent: HeaderValue,
@@ -241,6 +244,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url: base_url.trim_end_matches('/').to_owned(),
+                base: parsed,
                 auth,
                 sandbox: self.sandbox,
                 user_agent,
@@ -567,7 +571,12 @@ impl Client {
     }
 
     async fn send_once(&self, request: &ApiRequest<'_>, token: Option<&Bearer>) -> Result<ApiResponse> {
-        let url = format!("{}{}", self.inner.base_url, request.path);
+        let mut url = self.inner.base.clone();
+        let base_path = self.inner.base.path().trim_end_matches('/');
+        let mut path = String::with_capacity(base_path.len() + request.path.len());
+        path.push_str(base_path);
+        path.push_str(&request.path);
+        url.set_path(&path);
         let mut builder = self
             .inner
             .http

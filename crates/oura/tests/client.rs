@@ -591,3 +591,41 @@ async fn the_sandbox_is_never_sent_parameters_its_routes_do_not_take() {
     assert!(docs.is_empty());
     any.assert_calls_async(1).await;
 }
+
+/// A base URL below a path (a reverse proxy's prefix), with or without its trailing slash:
+/// every request goes below it, ids percent-encoded in their segment.
+#[tokio::test]
+async fn a_base_url_with_a_path_keeps_it_for_every_request() {
+    let server = MockServer::start_async().await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/oura/api/v2/usercollection/daily_sleep")
+                .query_param("start_date", "2024-01-01")
+                .query_param("end_date", "2024-01-02");
+            then.status(200)
+                .json_body(json!({"data": [daily_sleep("2024-01-01")], "next_token": null}));
+        })
+        .await;
+    let single = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/oura/api/v2/usercollection/daily_sleep/a%20b%2Fc");
+            then.status(200).json_body(daily_sleep("2024-01-01"));
+        })
+        .await;
+    for base in ["/oura/api", "/oura/api/"] {
+        let client = Client::builder()
+            .token(TOKEN)
+            .base_url(format!("{}{base}", server.base_url()))
+            .build()
+            .expect("client");
+        let range = DateRange::parse("2024-01-01", "2024-01-01").expect("range");
+        let listed: Vec<_> = client.daily_sleep().list(range).try_collect().await.expect("list");
+        assert_eq!(listed.len(), 1, "{base}");
+        let doc = client.daily_sleep().get("a b/c").await.expect("single");
+        assert_eq!(doc.day.to_string(), "2024-01-01");
+    }
+    list.assert_calls_async(2).await;
+    single.assert_calls_async(2).await;
+}
