@@ -318,13 +318,50 @@ impl Dialect for sqlx::Sqlite {
                 })
                 .busy_timeout(BUSY_TIMEOUT)
                 .statement_cache_capacity(STATEMENT_CACHE);
-            SqlitePoolOptions::new()
+            let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(connect)
+                .acquire_timeout(ACQUIRE_TIMEOUT);
+            retry_busy(BUSY_TIMEOUT, || pool.clone().connect_with(connect.clone()))
                 .await
                 .map_err(|err| DatabaseError::sql::<Self>("open the database", err))
         }
+    }
+}
+
+/// Runs `attempt` again while SQLite answers `SQLITE_BUSY`, after a growing, jittered pause,
+/// until `within` has passed. SQLite answers a connection that would deadlock on the database's
+/// lock at once, without waiting out the busy timeout: two processes opening a new database
+/// together (each switching it to WAL) may get it; one of them then lets the other go first.
+#[cfg(feature = "sqlite")]
+async fn retry_busy<T, F>(within: Duration, mut attempt: impl FnMut() -> F) -> Result<T, sqlx::Error>
+where
+    F: Future<Output = Result<T, sqlx::Error>>,
+{
+    const FIRST_PAUSE: Duration = Duration::from_millis(5);
+    const LONGEST_PAUSE: Duration = Duration::from_millis(250);
+    let started = tokio::time::Instant::now();
+    let mut ceiling = FIRST_PAUSE;
+    loop {
+        match attempt().await {
+            Err(err) if is_busy(&err) && started.elapsed() < within => {
+                tokio::time::sleep(ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)).await;
+                ceiling = (ceiling * 2).min(LONGEST_PAUSE);
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether SQLite answered `SQLITE_BUSY` (any of its extended codes).
+#[cfg(feature = "sqlite")]
+fn is_busy(err: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    match err {
+        sqlx::Error::Database(err) => err
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_BUSY),
+        _ => false,
     }
 }
 
