@@ -177,15 +177,36 @@ pub(crate) fn page(
             return Err((fail(&format!("invalid UTF-8 at byte {at}")), err.into_bytes()));
         }
     };
-    let read = Parser::new(body.as_bytes()).page(field);
-    let (docs, next_token, unescaped) = match read {
-        Ok(read) => read,
-        Err(err) => return Err((err, body.into_bytes())),
-    };
-    let mut body = body;
-    body.push_str(&unescaped);
+    // The documents are made as they are read, sharing the body already; when a head held
+    // escapes (rare: Oura writes ids and positions plain), its unescaped text must follow the
+    // body, so the page is read again, its heads first and its documents after.
     let body = Arc::new(Body(body));
-    let data = docs
+    let mut data = Vec::new();
+    let read = Parser::new(body.0.as_bytes()).page(field, |span, head| {
+        data.push(RawDocument::with(Arc::clone(&body), span, head));
+    });
+    let failed = match read {
+        Ok((next_token, unescaped)) if unescaped.is_empty() => {
+            return Ok(crate::paginate::Wire { data, next_token });
+        }
+        Ok(_) => None,
+        Err(err) => Some(err),
+    };
+    drop(data);
+    // Nothing shares the body any more.
+    let mut text = Arc::try_unwrap(body).map_or_else(|shared| shared.0.clone(), |body| body.0);
+    if let Some(err) = failed {
+        return Err((err, text.into_bytes()));
+    }
+    let mut heads = Vec::new();
+    let read = Parser::new(text.as_bytes()).page(field, |span, head| heads.push((span, head)));
+    let (next_token, unescaped) = match read {
+        Ok(read) => read,
+        Err(err) => return Err((err, text.into_bytes())),
+    };
+    text.push_str(&unescaped);
+    let body = Arc::new(Body(text));
+    let data = heads
         .into_iter()
         .map(|(span, head)| RawDocument::with(Arc::clone(&body), span, head))
         .collect();
@@ -263,9 +284,9 @@ struct Parser<'a> {
 
 type Read<T> = serde_json::Result<T>;
 
-/// A page's documents (each one's place and head), its next token, and the unescaped texts the
-/// heads' spans past the page's bytes point into.
-type PageRead = (Vec<(Span, Head)>, Option<String>, String);
+/// A page's next token, and the unescaped texts the heads' spans past the page's bytes point
+/// into.
+type PageRead = (Option<String>, String);
 
 impl<'a> Parser<'a> {
     fn new(bytes: &'a [u8]) -> Self {
@@ -338,13 +359,13 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A page: an object whose `data` is an array of documents and whose `next_token`, if
-    /// any, a string or null; other keys are skipped.
-    fn page(mut self, field: Option<&str>) -> Read<PageRead> {
+    /// A page: an object whose `data` is an array of documents (each handed to `doc` with its
+    /// place and head) and whose `next_token`, if any, a string or null; other keys are skipped.
+    fn page(mut self, field: Option<&str>, mut doc: impl FnMut(Span, Head)) -> Read<PageRead> {
         self.space();
         self.expect(b'{', "expected a page object")?;
         self.space();
-        let mut data = None;
+        let mut seen_data = false;
         let mut next_token = None;
         let mut seen_token = false;
         if !self.eat(b'}') {
@@ -355,8 +376,11 @@ impl<'a> Parser<'a> {
                 self.expect(b':', "expected `:`")?;
                 self.space();
                 match &*name {
-                    "data" if data.is_some() => return self.fail("duplicate field `data`"),
-                    "data" => data = Some(self.documents(field)?),
+                    "data" if seen_data => return self.fail("duplicate field `data`"),
+                    "data" => {
+                        seen_data = true;
+                        self.documents(field, &mut doc)?;
+                    }
                     "next_token" if seen_token => return self.fail("duplicate field `next_token`"),
                     "next_token" => {
                         seen_token = true;
@@ -381,28 +405,28 @@ impl<'a> Parser<'a> {
         }
         self.space();
         self.end()?;
-        match data {
-            Some(data) => Ok((data, next_token, self.unescaped)),
-            None => self.fail("missing field `data`"),
+        if seen_data {
+            Ok((next_token, self.unescaped))
+        } else {
+            self.fail("missing field `data`")
         }
     }
 
-    /// An array of documents: each one's place and head.
-    fn documents(&mut self, field: Option<&str>) -> Read<Vec<(Span, Head)>> {
+    /// An array of documents: each one's place and head, handed to `doc`.
+    fn documents(&mut self, field: Option<&str>, doc: &mut impl FnMut(Span, Head)) -> Read<()> {
         self.expect(b'[', "`data` is not an array")?;
         self.space();
-        let mut docs = Vec::new();
         if self.eat(b']') {
-            return Ok(docs);
+            return Ok(());
         }
         loop {
             let (range, head) = self.document(field)?;
             let Some(span) = Span::new(range) else {
                 return self.fail("a page of 4 GiB or more");
             };
-            docs.push((span, head));
+            doc(span, head);
             if self.next_or_close(b']')? {
-                return Ok(docs);
+                return Ok(());
             }
         }
     }
@@ -839,6 +863,20 @@ mod tests {
         // Escaped ids and positions are unescaped once, after the page's bytes: a document is
         // five words whatever it holds.
         assert_eq!(size_of::<RawDocument>(), 40);
+        assert_eq!(
+            docs[0].body.0.len(),
+            body.len() + "b\n".len() + "cA".len() + "2024-01-03".len()
+        );
+        // A page without escapes in its heads is read once: its body is the page's bytes.
+        let plain = br#"{"data":[{"id":"a","day":"2024-01-01","note":"x\ny"},{"id":"b","day":"2024-01-02"}],"next_token":null}"#;
+        let read = page(plain.to_vec(), Some("day")).expect("page");
+        assert_eq!(read.next_token, None);
+        assert_eq!(read.data[0].body.0.as_bytes(), plain);
+        let heads: Vec<_> = read.data.iter().map(|d| (d.id(), d.position_text())).collect();
+        assert_eq!(
+            heads,
+            [(Some("a"), Some("2024-01-01")), (Some("b"), Some("2024-01-02"))]
+        );
         // The texts are slices of one body, not copies.
         let range = docs[0].body.0.as_bytes().as_ptr_range();
         assert!(docs.iter().all(|d| range.contains(&d.text().as_ptr())));

@@ -447,6 +447,8 @@ impl Inner {
 /// Adds every print of `printed` to `set`, if none is in it already (nor twice in `printed`);
 /// else leaves `set` as it was and says so.
 fn claim(set: &mut PrintSet, printed: &[u64]) -> bool {
+    // Grown once for the batch, not step by step while claiming.
+    set.reserve(printed.len());
     for (at, print) in printed.iter().enumerate() {
         if !set.insert(*print) {
             for claimed in &printed[..at] {
