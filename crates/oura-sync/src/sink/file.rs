@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::csv::{self, CsvOptions};
 use super::{Batch, Doc, Key, KeyRef, Mark, Sink, SinkError, Upserted};
@@ -606,35 +607,41 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Just enough of a document to know its key and position.
+/// Just enough of a document to know its key and position: the values as they are written.
 #[derive(Deserialize)]
-struct Probe {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    day: Option<String>,
-    #[serde(default)]
-    start_day: Option<String>,
-    #[serde(default)]
-    timestamp: Option<String>,
+struct Probe<'a> {
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    day: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    start_day: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    timestamp: Option<&'a RawValue>,
 }
 
-/// The key and position of an NDJSON line.
+/// The key and position of an NDJSON line, read as a fetched document's are
+/// ([`Doc::from_raw`]): the same text has the same key in the file and in a page (an id that is
+/// not a string is its JSON text as written, a position that is not a string is none). A line
+/// that is not a JSON object is known by its text.
 fn line_key(line: &str, collection: &Collection) -> (Key, Option<String>) {
-    let Ok(probe) = serde_json::from_str::<Probe>(line) else {
+    let Ok(probe) = serde_json::from_str::<Probe<'_>>(line) else {
         return (Key::Content(line.to_owned()), None);
     };
-    let id = probe.id.as_ref().map(text_of).unwrap_or_default();
+    let string = |value: &RawValue| serde_json::from_str::<String>(value.get()).ok();
+    let id = probe
+        .id
+        .map(|id| string(id).unwrap_or_else(|| id.get().to_owned()))
+        .unwrap_or_default();
     let position = match collection.position {
         Some("day") => probe.day,
         Some("start_day") => probe.start_day,
         Some("timestamp") => probe.timestamp,
         _ => None,
-    };
-    (
-        Key::new(&id, position.as_deref().unwrap_or_default(), || line.to_owned()),
-        position,
-    )
+    }
+    .and_then(string);
+    let key = Key::new(&id, position.as_deref().unwrap_or_default(), || line.to_owned());
+    (key, position)
 }
 
 /// The text of a JSON value as an id: strings as they are, other values as JSON.
@@ -976,6 +983,36 @@ mod tests {
 
     fn sample(minute: u32) -> Value {
         json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00+00:00")})
+    }
+
+    /// A line of a file is keyed as the same text fetched in a page is: the file's index and a
+    /// batch agree on which documents they share, whatever the id's form.
+    #[test]
+    fn a_line_has_the_key_of_the_same_document_fetched() {
+        let cases = [
+            ("daily_sleep", r#"{"id":"a","day":"2024-01-31","score":80}"#),
+            ("daily_sleep", r#"{"id":"a\u0062","day":"2024-01-31"}"#),
+            ("daily_sleep", r#"{"id":42,"day":"2024-01-31"}"#),
+            ("daily_sleep", r#"{"id":1e3,"day":"2024-01-31"}"#),
+            ("daily_sleep", r#"{"id":null,"day":"2024-01-31"}"#),
+            ("daily_sleep", r#"{"score":1}"#),
+            ("daily_sleep", r#"{"id":"b","day":20240131}"#),
+            (
+                "heartrate",
+                r#"{"bpm":60,"source":"awake","timestamp":"2024-01-31T10:00:00+00:00"}"#,
+            ),
+            ("enhanced_tag", r#"{"id":"t","day":"x","start_day":"2024-02-29"}"#),
+        ];
+        for (route, text) in cases {
+            let collection = find(route);
+            let fetched = Doc::from_raw(oura::RawDocument::new(collection, text).expect("json"));
+            let (key, position) = line_key(text, collection);
+            assert_eq!(key.borrowed(), fetched.key(), "{text}");
+            assert_eq!(position.as_deref(), fetched.position(), "{text}");
+        }
+        // Not JSON (a line cut short): known by its text.
+        let cut = r#"{"id":"a","da"#;
+        assert_eq!(line_key(cut, find("daily_sleep")), (Key::Content(cut.into()), None));
     }
 
     #[test]
