@@ -7,7 +7,9 @@
 //! a file it reads it and keys every document in it (the id, or the timestamp of a time series
 //! sample), whatever the state file says: a batch whose keys are all new is appended (the old
 //! bytes copied as they are), any other batch is merged (documents with a known key replaced in
-//! place). No document is ever written twice.
+//! place). A document the file holds as it is (its key and its text) is left out of the batch,
+//! and a file left nothing new is not written at all (an incremental run fetches its last day
+//! again). No document is ever written twice.
 //!
 //! The directory is locked for the life of the sink (an advisory lock on `.oura-export.lock`):
 //! a second sink on it fails at once with [`SinkError::Locked`].
@@ -53,17 +55,35 @@ type KeyMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// holds is appended; a batch that shares one (a key the file holds, or, once in some 10^9
 /// exports, two keys with one print) is merged, which compares the keys themselves. A
 /// collision costs a merge, never a document.
+///
+/// A line's text has a print too, of 128 bits (two hashes under two more seeds): a fetched
+/// document whose key and text have the prints of a line the file holds is that line, unchanged,
+/// and the file is not rewritten for it (two texts share a print once in some 10^38 comparisons).
 #[derive(Debug, Clone, Default)]
-struct Prints(foldhash::fast::RandomState);
+struct Prints {
+    keys: foldhash::fast::RandomState,
+    texts: [foldhash::fast::RandomState; 2],
+}
 
 impl Prints {
     fn of(&self, key: KeyRef<'_>) -> u64 {
-        std::hash::BuildHasher::hash_one(&self.0, key)
+        std::hash::BuildHasher::hash_one(&self.keys, key)
+    }
+
+    fn of_text(&self, text: &str) -> u128 {
+        let [high, low] = self
+            .texts
+            .each_ref()
+            .map(|seed| std::hash::BuildHasher::hash_one(seed, text));
+        (u128::from(high) << 64) | u128::from(low)
     }
 }
 
 /// A set of prints, hashed to themselves (a print is a seeded hash already).
 type PrintSet = HashSet<u64, std::hash::BuildHasherDefault<PrintHasher>>;
+
+/// The prints of lines' texts by their keys' prints.
+type TextPrints = HashMap<u64, u128, std::hash::BuildHasherDefault<PrintHasher>>;
 
 #[derive(Debug, Default)]
 struct PrintHasher(u64);
@@ -163,6 +183,9 @@ struct Saved {
 struct Index {
     /// The prints of the keys the file holds ([`Prints`]).
     prints: PrintSet,
+    /// The prints of the texts of the NDJSON lines read from the file, by their keys' prints
+    /// (none for lines this run wrote: a document the run sees again is merged, as before).
+    texts: TextPrints,
     total: u64,
     last: Option<String>,
     exists: bool,
@@ -363,16 +386,25 @@ impl Inner {
         // its prints are claimed in the index at once, and given back if the write fails.
         let printed: Vec<u64> = docs.iter().map(|doc| self.prints.of(doc.key())).collect();
         let mut append = index.header_ok && claim(&mut index.prints, &printed);
+        let mut unchanged = 0;
         let (rows, prints) = if append {
             (docs, printed)
         } else {
             let (rows, prints) = unique(docs, printed, &self.prints);
-            // A key twice in the batch, and none the file holds: appended once.
+            // What the file holds as it is needs no writing (an incremental run fetches its
+            // last day again); a key twice in the batch, and none the file holds: appended once.
+            let (rows, prints, same) = without_unchanged(rows, prints, &index.texts, &self.prints);
+            unchanged = same;
             append = index.header_ok && claim(&mut index.prints, &prints);
             (rows, prints)
         };
         let what = |err| SinkError::io(format!("cannot write {}", path.display()), err);
         let written = match (format, append) {
+            // Nothing new for a file that exists: it stays as it is, in this sink's mode.
+            (_, true) if rows.is_empty() && index.exists => keep_mode(&path, mode).map(|()| Upserted {
+                total: index.total,
+                ..Upserted::default()
+            }),
             (FileFormat::Ndjson, true) => append_rows(dir, &name, mode, index, &rows, |doc| {
                 Ok(std::borrow::Cow::Borrowed(doc.json()))
             }),
@@ -386,7 +418,10 @@ impl Inner {
             (FileFormat::Csv, false) => merge_csv(dir, &name, mode, collection, &rows, csv_options),
         };
         let done = match written {
-            Ok(done) => done,
+            Ok(done) => Upserted {
+                unchanged: done.unchanged + unchanged,
+                ..done
+            },
             Err(err) => {
                 if append {
                     for print in &prints {
@@ -403,6 +438,10 @@ impl Inner {
             None => latest(index.last.take(), rows.iter().filter_map(Doc::position)),
         };
         if !append {
+            // The merged lines' texts are this batch's now: not known by print any more.
+            for print in &prints {
+                index.texts.remove(print);
+            }
             index.prints.extend(prints);
         }
         index.exists = true;
@@ -459,6 +498,26 @@ fn claim(set: &mut PrintSet, printed: &[u64]) -> bool {
         }
     }
     true
+}
+
+/// The documents (and their keys' prints) other than those the file holds as they are: whose
+/// key and text have the prints of one of its lines (`texts`); and how many those were.
+fn without_unchanged(
+    docs: Vec<Doc>,
+    printed: Vec<u64>,
+    texts: &TextPrints,
+    prints: &Prints,
+) -> (Vec<Doc>, Vec<u64>, u64) {
+    let held = |doc: &Doc, print: &u64| texts.get(print).is_some_and(|&text| text == prints.of_text(doc.json()));
+    if !docs.iter().zip(&printed).any(|(doc, print)| held(doc, print)) {
+        return (docs, printed, 0);
+    }
+    let (kept, same): (Vec<_>, Vec<_>) = docs
+        .into_iter()
+        .zip(printed)
+        .partition(|(doc, print)| !held(doc, print));
+    let (docs, printed) = kept.into_iter().unzip();
+    (docs, printed, same.len() as u64)
 }
 
 /// The batch's documents with each key once (a key seen twice keeps its last version at its
@@ -534,6 +593,20 @@ fn remove_stale_temporaries(dir: &Path) -> io::Result<()> {
             let _ = fs::remove_file(entry.path());
         }
     }
+    Ok(())
+}
+
+/// Gives the file at `path` `mode`, if it has another.
+fn keep_mode(path: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if fs::metadata(path)?.permissions().mode() & 0o7777 != mode {
+            fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
     Ok(())
 }
 
@@ -679,7 +752,9 @@ fn scan_ndjson(path: &Path, collection: &Collection, prints: &Prints) -> io::Res
         if let Some(position) = &position {
             index.last = later(index.last.take(), position);
         }
-        index.prints.insert(prints.of(key.borrowed()));
+        let print = prints.of(key.borrowed());
+        index.prints.insert(print);
+        index.texts.insert(print, prints.of_text(&line));
         index.total += 1;
     }
     Ok(index)
@@ -1054,6 +1129,60 @@ mod tests {
         let done = sink.upsert(newcomer).await.expect("upsert");
         assert_eq!((done.added, done.updated), (2, 0));
         assert_eq!(lines(&path).len(), 2);
+    }
+
+    /// The next run (a new sink on the directory) fetches the last day again: documents the
+    /// file holds as they are cost no rewrite; new ones are appended; a changed one is merged.
+    #[tokio::test]
+    async fn what_the_file_holds_unchanged_is_not_written_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sleep = find("sleep");
+        let path = dir.path().join("sleep.ndjson");
+        let doc = |id: &str, day: &str, score: u32| json!({"id": id, "day": day, "score": score});
+        let mut first = FileSink::open(dir.path(), ndjson()).expect("open");
+        first
+            .upsert(batch(
+                sleep,
+                &[doc("a", "2024-01-01", 1), doc("b", "2024-01-02", 2)],
+                None,
+            ))
+            .await
+            .expect("upsert");
+        first.finish().await.expect("finish");
+        drop(first);
+        let identity = |path: &Path| {
+            let meta = fs::metadata(path).expect("metadata");
+            #[cfg(unix)]
+            let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+            #[cfg(not(unix))]
+            let inode = 0;
+            (inode, meta.modified().expect("mtime"))
+        };
+        let before = identity(&path);
+
+        let mut next = FileSink::open(dir.path(), ndjson()).expect("open");
+        let again = [doc("b", "2024-01-02", 2), doc("a", "2024-01-01", 1)];
+        let done = next.upsert(batch(sleep, &again, None)).await.expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (0, 0, 2, 2));
+        assert_eq!(identity(&path), before, "the file is not replaced");
+
+        let grown = [doc("b", "2024-01-02", 2), doc("c", "2024-01-03", 3)];
+        let done = next.upsert(batch(sleep, &grown, None)).await.expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (1, 0, 1, 3));
+
+        let changed = [doc("b", "2024-01-02", 5), doc("c", "2024-01-03", 3)];
+        let done = next.upsert(batch(sleep, &changed, None)).await.expect("upsert");
+        assert_eq!((done.added, done.updated, done.unchanged, done.total), (0, 1, 1, 3));
+        next.finish().await.expect("finish");
+        let want: Vec<String> = [
+            doc("a", "2024-01-01", 1),
+            doc("b", "2024-01-02", 5),
+            doc("c", "2024-01-03", 3),
+        ]
+        .iter()
+        .map(Value::to_string)
+        .collect();
+        assert_eq!(lines(&path), want);
     }
 
     #[tokio::test]
