@@ -161,10 +161,7 @@ impl Context {
         urgency: Urgency,
     ) -> Option<Option<oura::Result<oura::Page<RawDocument>>>> {
         let _slot = self.gate.acquire(urgency).await;
-        let _shared = match &self.in_flight {
-            Some(shared) => Arc::clone(shared).acquire_owned().await.ok(),
-            None => None,
-        };
+        let _shared = crate::permit(self.in_flight.as_ref()).await;
         if self.stopped(slot) {
             return None;
         }

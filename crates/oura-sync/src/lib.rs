@@ -275,19 +275,10 @@ pub async fn run<S: Sink>(
                 match sink.concurrent() {
                     Some(mut handle) => {
                         storing[slot] = true;
-                        stores.push(async move {
-                            let result = match taken.into_batch().await {
-                                Ok(batch) => handle.upsert(batch).await,
-                                Err(err) => Err(err),
-                            };
-                            (slot, result)
-                        });
+                        stores.push(async move { (slot, store(&mut handle, taken).await) });
                     }
                     None => {
-                        let result = match taken.into_batch().await {
-                            Ok(batch) => sink.upsert(batch).await,
-                            Err(err) => Err(err),
-                        };
+                        let result = store(sink, taken).await;
                         stored(committer, result, &*observer);
                     }
                 }
@@ -349,8 +340,15 @@ pub async fn run<S: Sink>(
 
 /// A permit of the shared bound on requests in flight, when there is one (a closed semaphore
 /// bounds nothing).
-async fn permit(in_flight: Option<&Arc<tokio::sync::Semaphore>>) -> Option<tokio::sync::OwnedSemaphorePermit> {
+pub(crate) async fn permit(
+    in_flight: Option<&Arc<tokio::sync::Semaphore>>,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
     Arc::clone(in_flight?).acquire_owned().await.ok()
+}
+
+/// Makes a taken batch ready ([`Taken::into_batch`](write::Taken::into_batch)) and stores it.
+async fn store<S: Sink>(sink: &mut S, taken: write::Taken) -> Result<Upserted, SinkError> {
+    sink.upsert(taken.into_batch().await?).await
 }
 
 /// Records what the sink did with a collection's batch, and tells the observer.

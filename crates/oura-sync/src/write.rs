@@ -157,8 +157,7 @@ impl Committer {
     }
 
     pub fn wants_flush(&self) -> bool {
-        (self.complete() && !self.finalized)
-            || (self.buffered > 0 && (self.buffered >= FLUSH_DOCS || self.failed_at == Some(self.head)))
+        (self.complete() && !self.finalized) || self.wants_flush_buffer()
     }
 
     /// The batch to write now, if any: the buffer, and once every unit is done the end of the

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::{ApiRequest, ApiResponse, Client};
 use crate::error::{Error, RateLimit, Result};
-use crate::range::{Position, Window};
+use crate::range::{Position, TextBounds, Window};
 
 /// One page of documents, as Oura sent it (minus documents outside the caller's range).
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +60,9 @@ struct State<T> {
     seen: HashSet<String>,
     /// Pages fetched in the current window.
     pages: usize,
+    /// The current window's bounds as text, once its first page made them
+    /// ([`Keep::text_bounds`](crate::range::Keep::text_bounds)).
+    bounds: Option<Option<TextBounds>>,
     decode: Decode<T>,
     locate: Locate<T>,
 }
@@ -86,6 +89,7 @@ pub(crate) fn pages<T: Send + 'static>(
         token: None,
         seen: HashSet::new(),
         pages: 0,
+        bounds: None,
         decode,
         locate,
     };
@@ -124,11 +128,15 @@ pub(crate) fn pages<T: Send + 'static>(
             }
         }
         let mut data = wire.data;
-        let bounds = keep.text_bounds();
+        let bounds = state.bounds.take().unwrap_or_else(|| keep.text_bounds());
         data.retain(|doc| match (state.locate)(doc) {
             Located::At(position) => keep.keeps(position),
             Located::Text(text) => keep.keeps_text(text, bounds.as_ref()),
         });
+        // Kept for the window's next page; the next window has its own.
+        if state.token.is_some() {
+            state.bounds = Some(bounds);
+        }
         let page = Page {
             data,
             next_token: state.token.clone(),

@@ -151,3 +151,73 @@ async fn a_series_sample_on_the_window_edge_is_kept_once() {
         .collect();
     assert_eq!(positions, vec![Some(Position::Time(start))]);
 }
+
+/// Two windows of heart rate, the first of two pages: each page is filtered by its own window's
+/// bounds (placed by text, made once per window), so a sample of the first window that comes
+/// back in the second window's page, or one past the first window in its second page, is
+/// dropped, and no sample is lost.
+#[tokio::test]
+async fn each_window_filters_its_pages_by_its_own_bounds() {
+    let server = MockServer::start_async().await;
+    let sample = |at: &str| format!(r#"{{"bpm":60,"source":"awake","timestamp":"{at}"}}"#);
+    let page = |at: &[&str], token: &str| {
+        let data: Vec<String> = at.iter().map(|at| sample(at)).collect();
+        format!(r#"{{"data":[{}],"next_token":{token}}}"#, data.join(","))
+    };
+    let answers = [
+        (
+            "2024-01-01T00:00:00+00:00",
+            None,
+            page(&["2024-01-01T00:00:00+00:00", "2024-01-15T00:00:00+00:00"], r#""more""#),
+        ),
+        (
+            "2024-01-01T00:00:00+00:00",
+            Some("more"),
+            page(&["2024-01-30T23:59:59+00:00", "2024-01-31T00:00:00+00:00"], "null"),
+        ),
+        (
+            "2024-01-31T00:00:00+00:00",
+            None,
+            page(&["2024-01-20T00:00:00+00:00", "2024-02-01T00:00:00+00:00"], "null"),
+        ),
+    ];
+    let mut mocks = Vec::new();
+    for (start, token, body) in answers {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    let when = when
+                        .method(GET)
+                        .path("/v2/usercollection/heartrate")
+                        .query_param("start_datetime", start);
+                    match token {
+                        Some(token) => when.query_param("next_token", token),
+                        None => when.query_param_missing("next_token"),
+                    };
+                    then.status(200).header("content-type", "application/json").body(body);
+                })
+                .await,
+        );
+    }
+    let range = DateTimeRange::parse("2024-01-01T00:00:00+00:00", "2024-02-05T00:00:00+00:00").expect("range");
+    let kept: Vec<String> = oura::raw_pages_by_route(&client(&server, 10), "heartrate", range)
+        .expect("pages")
+        .map_ok(|page| futures::stream::iter(page.data.into_iter().map(Ok::<_, Error>)))
+        .try_flatten()
+        .map_ok(|doc| doc.position_text().unwrap_or_default().to_owned())
+        .try_collect()
+        .await
+        .expect("documents");
+    for mock in mocks {
+        mock.assert_calls_async(1).await;
+    }
+    assert_eq!(
+        kept,
+        [
+            "2024-01-01T00:00:00+00:00",
+            "2024-01-15T00:00:00+00:00",
+            "2024-01-30T23:59:59+00:00",
+            "2024-02-01T00:00:00+00:00"
+        ]
+    );
+}

@@ -61,21 +61,19 @@ impl Key {
         }
     }
 
-    /// The key's text, without its kind.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Key::Id(text) | Key::Time(text) | Key::Content(text) => text,
-        }
-    }
-}
-
-impl Key {
     /// The key, borrowed: hashes and compares like this one.
     pub fn borrowed(&self) -> KeyRef<'_> {
         match self {
             Key::Id(text) => KeyRef::Id(text),
             Key::Time(text) => KeyRef::Time(text),
             Key::Content(text) => KeyRef::Content(text),
+        }
+    }
+
+    /// The key's text, without its kind.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Id(text) | Key::Time(text) | Key::Content(text) => text,
         }
     }
 }
