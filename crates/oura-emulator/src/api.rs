@@ -269,23 +269,40 @@ pub(crate) async fn personal_info(
 }
 
 /// `GET /v2/[sandbox/]usercollection/{collection}`
+///
+/// The page is built on a blocking thread: a year of documents or a month of samples takes
+/// milliseconds of CPU, and on a runtime worker it would hold up every other request's answer
+/// (their latency timers and sockets) that the worker has queued, as no real server's would.
 pub(crate) async fn list(
     AxState(state): AxState<Arc<State>>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path(collection): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let collection = Collection::from_path(&collection).ok_or(ApiError::RouteNotFound)?;
+    let built = tokio::task::spawn_blocking(move || list_page(&state, &caller, &collection, raw.as_deref())).await;
+    match built {
+        Ok(answer) => answer,
+        Err(err) => match err.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // The runtime is shutting down: nobody is waiting for the answer.
+            Err(_) => Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+        },
+    }
+}
+
+/// A page of `collection` for `caller` (see [`list`]).
+fn list_page(state: &State, caller: &Caller, collection: &str, raw: Option<&str>) -> Result<Response, ApiError> {
+    let collection = Collection::from_path(collection).ok_or(ApiError::RouteNotFound)?;
     let sandbox = caller.subject == Subject::Sandbox;
     let spec = collection.spec();
     if sandbox && spec.sandbox_params.is_none() {
         return Err(ApiError::RouteNotFound);
     }
-    let user = user_of(&state, &caller)?;
+    let user = user_of(state, caller)?;
     // What the route does not take is ignored (the sandbox takes neither `fields` nor `latest`).
-    let query = Query::parse(raw.as_deref()).taken_by(spec, sandbox);
+    let query = Query::parse(raw).taken_by(spec, sandbox);
     if collection.is_time_series() {
-        return time_series_page(&state, user, collection, &query);
+        return time_series_page(state, user, collection, &query);
     }
     let token = query.get("next_token").filter(|t| !t.is_empty());
     let (start, end, after) = match token {
@@ -471,6 +488,77 @@ pub(crate) async fn single(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page is built off the runtime's threads: while one is being built (held up here by a
+    /// write lock on the user's documents), the emulator, on a runtime of one thread as a
+    /// `#[tokio::test]` runs it, still answers another request. Built on the runtime's thread,
+    /// the page would block it and the other request would get no answer.
+    #[test]
+    fn a_page_being_built_holds_up_no_other_answer() {
+        let (sent, started) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let emulator = crate::Emulator::builder()
+                    .users(1)
+                    .history_days(30)
+                    .today(NaiveDate::from_ymd_opt(2025, 6, 30).expect("date"))
+                    .start()
+                    .await
+                    .expect("emulator");
+                let state = Arc::clone(&emulator.state);
+                sent.send((emulator.base_url(), emulator.token(0), state)).expect("send");
+                let _ = stopped.await;
+            });
+        });
+        let (base, token, state) = started.recv().expect("the emulator started");
+        let client = oura_api_sys::tls::client_builder()
+            .user_agent("oura-emulator-tests/1")
+            .build()
+            .expect("client");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let user = state.data(Subject::User(0)).expect("user 0");
+            let held = user.index.write().expect("the index");
+            let page = tokio::spawn(
+                client
+                    .get(format!(
+                        "{base}/v2/usercollection/daily_sleep?start_date=2025-06-01&end_date=2025-06-30"
+                    ))
+                    .bearer_auth(&token)
+                    .send(),
+            );
+            // The page's request has arrived: its handler runs next, and waits for the index.
+            while lock(&state.requests).total() == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let other = client
+                .get(format!("{base}/v2/usercollection/personal_info"))
+                .bearer_auth(&token)
+                .send();
+            // A generous bound: it only turns a hang into a failure.
+            let other = tokio::time::timeout(Duration::from_secs(30), other)
+                .await
+                .expect("another request is answered while a page is being built")
+                .expect("personal_info");
+            assert_eq!(other.status(), StatusCode::OK);
+            assert!(!page.is_finished(), "the page waits for the index");
+            drop(held);
+            let page = page.await.expect("task").expect("daily_sleep");
+            assert_eq!(page.status(), StatusCode::OK);
+            let body: serde_json::Value = page.json().await.expect("JSON");
+            assert_eq!(body["data"].as_array().map(Vec::len), Some(30));
+        });
+        let _ = stop.send(());
+        server.join().expect("the emulator's thread");
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_tampering() {
