@@ -511,7 +511,8 @@ mod tests {
                     .await
                     .expect("emulator");
                 let state = Arc::clone(&emulator.state);
-                sent.send((emulator.base_url(), emulator.token(0), state)).expect("send");
+                sent.send((emulator.base_url(), emulator.token(0), state))
+                    .expect("send");
                 let _ = stopped.await;
             });
         });
