@@ -18,6 +18,9 @@
 //! lines (the same documents' bytes), the fastest of three passes. The emulator runs in this
 //! process, on the same two cores as the binary.
 //!
+//! Each setting ends with a summary line: the median ratio, and the client's CPU per document
+//! (the least and the median of the runs) over the fastest typed decoding of any of its runs.
+//!
 //! ```text
 //! cargo bench -p oura-ring-cli --bench export
 //! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 OURA_BENCH_PAGES=realistic cargo bench -p oura-ring-cli --bench export
