@@ -199,7 +199,9 @@ fn main() {
                 );
                 summary.ratios.push(wall.as_secs_f64() / bound);
                 summary.cpu_per_doc.push(per_doc);
-                summary.typed_per_doc.push(typed.as_secs_f64() * 1e6 / docs.max(1) as f64);
+                summary
+                    .typed_per_doc
+                    .push(typed.as_secs_f64() * 1e6 / docs.max(1) as f64);
                 drop(emulator);
             }
             summary.print(label, concurrency);
