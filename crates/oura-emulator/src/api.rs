@@ -525,9 +525,20 @@ mod tests {
             .enable_all()
             .build()
             .expect("runtime");
+        // The index is held on a thread of its own until `release` says (or is dropped).
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn({
+            let state = Arc::clone(&state);
+            move || {
+                let user = state.data(Subject::User(0)).expect("user 0");
+                let _held = user.index.write().expect("the index");
+                locked.send(()).expect("send");
+                let _ = released.recv();
+            }
+        });
+        is_locked.recv().expect("the index is held");
         runtime.block_on(async {
-            let user = state.data(Subject::User(0)).expect("user 0");
-            let held = user.index.write().expect("the index");
             let page = tokio::spawn(
                 client
                     .get(format!(
@@ -551,12 +562,13 @@ mod tests {
                 .expect("personal_info");
             assert_eq!(other.status(), StatusCode::OK);
             assert!(!page.is_finished(), "the page waits for the index");
-            drop(held);
+            release.send(()).expect("release");
             let page = page.await.expect("task").expect("daily_sleep");
             assert_eq!(page.status(), StatusCode::OK);
             let body: serde_json::Value = page.json().await.expect("JSON");
             assert_eq!(body["data"].as_array().map(Vec::len), Some(30));
         });
+        holder.join().expect("the index's thread");
         let _ = stop.send(());
         server.join().expect("the emulator's thread");
     }
