@@ -717,15 +717,6 @@ fn line_key(line: &str, collection: &Collection) -> (Key, Option<String>) {
     (key, position)
 }
 
-/// The text of a JSON value as an id: strings as they are, other values as JSON.
-pub(crate) fn text_of(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn open_existing(path: &Path) -> io::Result<Option<File>> {
     match File::open(path) {
         Ok(file) => Ok(Some(file)),

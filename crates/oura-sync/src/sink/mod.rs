@@ -175,7 +175,7 @@ impl Doc {
     /// series samples have no id), else by its whole text.
     pub fn of(collection: &Collection, value: &serde_json::Value) -> Doc {
         let json = value.to_string();
-        let id = value.get("id").map(file::text_of).unwrap_or_default();
+        let id = value.get("id").map(id_text).unwrap_or_default();
         let position = collection
             .position
             .and_then(|field| value.get(field)?.as_str())
@@ -424,6 +424,16 @@ pub trait Sink: Send + 'static {
         Self: Sized,
     {
         None
+    }
+}
+
+/// The text of a JSON value as an id ([`Doc::of`]): a string as it is, null none, any other
+/// value its JSON.
+fn id_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }
 
