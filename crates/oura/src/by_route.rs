@@ -190,10 +190,15 @@ pub fn raw_pages_by_route(
 ) -> Result<DocumentStream<Page<RawDocument>>> {
     let (collection, range) = checked(route, range.into())?;
     let field = collection.position;
+    // A window's pages hold as many documents as its first, but for its last: each page's
+    // vector is made the size of the one before, not grown document by document.
+    let size = std::sync::atomic::AtomicUsize::new(0);
     let decode: paginate::Decode<RawDocument> = Arc::new(move |response: &mut ApiResponse| {
         let body = Vec::from(std::mem::take(&mut response.body));
-        raw::page(body, field)
-            .map_err(|(err, body)| Error::decode::<paginate::Wire<Box<RawValue>>>(&body, err, &response.headers))
+        let wire = raw::page(body, field, size.load(std::sync::atomic::Ordering::Relaxed))
+            .map_err(|(err, body)| Error::decode::<paginate::Wire<Box<RawValue>>>(&body, err, &response.headers))?;
+        size.store(wire.data.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(wire)
     });
     Ok(raw_pages(
         client,

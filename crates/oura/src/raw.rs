@@ -165,10 +165,12 @@ impl AsRef<str> for RawDocument {
 
 /// The documents of a page's `body` and its next token: the body checked once, each
 /// document's text found in it, not copied, and its head read with the position in `field`.
-/// On an error, the body is handed back with it.
+/// `expected`: how many documents the page likely holds (the previous page's number; 0 when
+/// unknown), the room its vector is made with. On an error, the body is handed back with it.
 pub(crate) fn page(
     body: Vec<u8>,
     field: Option<&str>,
+    expected: usize,
 ) -> Result<crate::paginate::Wire<RawDocument>, (serde_json::Error, Vec<u8>)> {
     let body = match String::from_utf8(body) {
         Ok(text) => text,
@@ -181,12 +183,15 @@ pub(crate) fn page(
     // escapes (rare: Oura writes ids and positions plain), its unescaped text must follow the
     // body, so the page is read again, its heads first and its documents after.
     let body = Arc::new(Body(body));
-    let mut data = Vec::new();
+    // No more room than the body could hold documents: `{}` and a comma each.
+    let mut data = Vec::with_capacity(expected.min(body.0.len() / 3));
     let read = Parser::new(body.0.as_bytes()).page(field, |span, head| {
         data.push(RawDocument::with(Arc::clone(&body), span, head));
     });
     let failed = match read {
         Ok((next_token, unescaped)) if unescaped.is_empty() => {
+            // Room a shorter page (a window's last) did not use is given back.
+            data.shrink_to_fit();
             return Ok(crate::paginate::Wire { data, next_token });
         }
         Ok(_) => None,
@@ -841,7 +846,7 @@ mod tests {
     fn a_page_shares_its_body_and_reads_every_head_once() {
         let body =
             br#"{"data":[{"id":"a","day":"2024-01-01"}, {"day":"2024-01-02","id":"b\n"},{"x":1},{"id":"c\u0041","day":"2024-01-0\u0033"}],"next_token":"t"}"#;
-        let read = page(body.to_vec(), Some("day")).expect("page");
+        let read = page(body.to_vec(), Some("day"), 0).expect("page");
         assert_eq!(read.next_token.as_deref(), Some("t"));
         let docs = read.data;
         let seen: Vec<(&str, Option<&str>, Option<Position>)> =
@@ -869,9 +874,11 @@ mod tests {
         );
         // A page without escapes in its heads is read once: its body is the page's bytes.
         let plain = br#"{"data":[{"id":"a","day":"2024-01-01","note":"x\ny"},{"id":"b","day":"2024-01-02"}],"next_token":null}"#;
-        let read = page(plain.to_vec(), Some("day")).expect("page");
+        let read = page(plain.to_vec(), Some("day"), 1000).expect("page");
         assert_eq!(read.next_token, None);
         assert_eq!(read.data[0].body.0.as_bytes(), plain);
+        // Room made for the thousand documents the previous page held is not kept.
+        assert_eq!(read.data.capacity(), 2);
         let heads: Vec<_> = read.data.iter().map(|d| (d.id(), d.position_text())).collect();
         assert_eq!(
             heads,
@@ -890,7 +897,7 @@ mod tests {
             b"{\"data\":[\"\xff\"]}",
             b"[]",
         ] {
-            let (_, back) = page(bad.to_vec(), Some("day")).expect_err("not a page");
+            let (_, back) = page(bad.to_vec(), Some("day"), 0).expect_err("not a page");
             // The body comes back whole, for the error's snippet.
             assert_eq!(back, bad);
         }
@@ -956,7 +963,7 @@ mod tests {
                 if theirs.is_some() && body.iter().find(|b| !is_space(**b)) == Some(&b'[') {
                     continue;
                 }
-                let ours = page(body.clone(), Some("day"));
+                let ours = page(body.clone(), Some("day"), 2);
                 let shown = String::from_utf8_lossy(&body).into_owned();
                 match (&ours, &theirs) {
                     (Ok(wire), Some((texts, token))) => {
