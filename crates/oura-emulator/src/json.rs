@@ -1,16 +1,29 @@
 //! JSON text as the routes send it: `serde_json`'s compact text, written faster where the
-//! emulator's data is dense. Most numbers it sends carry at most one decimal (MET values,
-//! heart rates, durations); [`Floats`] writes those digit by digit, the bytes `serde_json`
-//! itself writes, and leaves every other number to `serde_json`.
+//! emulator's data is dense, and with instants in UTC written as Oura writes them.
+//!
+//! - Most numbers it sends carry at most one decimal (MET values, heart rates, durations);
+//!   [`Floats`] writes those digit by digit, the bytes `serde_json` itself writes, and leaves
+//!   every other number to `serde_json`.
+//! - chrono writes an instant at offset zero with `Z`; the live API writes `+00:00` in its
+//!   documents (every such instant of the recorded answers: heart rate, daily sleep and
+//!   readiness, workouts, rest mode, ring configuration). [`Floats`] writes a string that is an
+//!   RFC 3339 instant ending in `Z` with `+00:00` instead. Webhook subscriptions, whose
+//!   `expiration_time` the live API writes with `Z`, are not written through it.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::ser::{CompactFormatter, Formatter};
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 
-/// `serde_json`'s compact formatter, with floats of at most one decimal written directly.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Floats;
+/// `serde_json`'s compact formatter, with floats of at most one decimal written directly and
+/// UTC instants written with `+00:00`.
+#[derive(Debug, Default)]
+pub(crate) struct Floats {
+    /// The string being written, held until its end shows whether it is a UTC instant.
+    string: Vec<u8>,
+    /// A string is being held (none of its characters needed an escape so far).
+    holding: bool,
+}
 
 /// The tenths of `value` when `value` is the float nearest to a number of tenths and lies in
 /// `[0.1, 1e9)` in magnitude: its shortest text is then those tenths with one decimal.
@@ -22,6 +35,32 @@ fn tenths(value: f64) -> Option<u64> {
     // A guess, checked: the division is exact to the nearest float, as `round_to` computes.
     let tenths = (magnitude * 10.0 + 0.5) as u64;
     (tenths as f64 / 10.0 == magnitude).then_some(tenths)
+}
+
+/// Where the `Z` of `text` is, when `text` is an instant as chrono writes one in UTC:
+/// `[+-]YYYY[Y...]-MM-DDTHH:MM:SS[.f...]Z`.
+fn utc_z(text: &[u8]) -> Option<usize> {
+    let digits = |bytes: &[u8]| !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit);
+    let (&last, body) = text.split_last()?;
+    if last != b'Z' {
+        return None;
+    }
+    let body = body.strip_prefix(b"+").or_else(|| body.strip_prefix(b"-")).unwrap_or(body);
+    let year_end = body.iter().position(|&b| b == b'-')?;
+    let (year, rest) = body.split_at(year_end);
+    // `-MM-DDTHH:MM:SS`, then an optional fraction.
+    let (fixed, fraction) = rest.split_at_checked(15)?;
+    let shape = |i: usize, b: u8| match i {
+        0 | 3 => b == b'-',
+        6 => b == b'T',
+        9 | 12 => b == b':',
+        _ => b.is_ascii_digit(),
+    };
+    let plain = year.len() >= 4
+        && digits(year)
+        && fixed.iter().enumerate().all(|(i, &b)| shape(i, b))
+        && (fraction.is_empty() || fraction.strip_prefix(b".").is_some_and(digits));
+    plain.then_some(text.len() - 1)
 }
 
 impl Formatter for Floats {
@@ -63,12 +102,60 @@ impl Formatter for Floats {
         }
         writer.write_all(&text[at..])
     }
+
+    fn begin_string<W>(&mut self, writer: &mut W) -> io::Result<()>
+    where
+        W: ?Sized + Write,
+    {
+        self.string.clear();
+        self.holding = true;
+        writer.write_all(b"\"")
+    }
+
+    fn write_string_fragment<W>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()>
+    where
+        W: ?Sized + Write,
+    {
+        if self.holding {
+            self.string.extend_from_slice(fragment.as_bytes());
+            Ok(())
+        } else {
+            writer.write_all(fragment.as_bytes())
+        }
+    }
+
+    fn write_char_escape<W>(&mut self, writer: &mut W, escape: CharEscape) -> io::Result<()>
+    where
+        W: ?Sized + Write,
+    {
+        // No instant holds an escape: what was held is written as it is.
+        if std::mem::take(&mut self.holding) {
+            writer.write_all(&self.string)?;
+        }
+        CompactFormatter.write_char_escape(writer, escape)
+    }
+
+    fn end_string<W>(&mut self, writer: &mut W) -> io::Result<()>
+    where
+        W: ?Sized + Write,
+    {
+        if std::mem::take(&mut self.holding) {
+            match utc_z(&self.string) {
+                Some(z) => {
+                    writer.write_all(&self.string[..z])?;
+                    writer.write_all(b"+00:00")?;
+                }
+                None => writer.write_all(&self.string)?,
+            }
+        }
+        writer.write_all(b"\"")
+    }
 }
 
 /// The JSON text of `value` (what `serde_json::to_vec` writes), into a buffer of `capacity`.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Floats);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Floats::default());
     if value.serialize(&mut serializer).is_err() {
         // The models hold no map with non-string keys: this does not happen; an empty body
         // would show it.
@@ -158,6 +245,55 @@ mod tests {
             assert_eq!(ours(value), serde_json::to_string(&value).expect("JSON"), "{value}");
         }
         assert!(direct > 3_900_000, "{direct} written directly");
+    }
+
+    #[test]
+    fn utc_instants_are_written_with_an_offset_and_nothing_else_changes() {
+        use chrono::DateTime;
+        let text = |value: &serde_json::Value| String::from_utf8(to_vec(value, 64)).expect("UTF-8");
+        let at = |rfc: &str| DateTime::parse_from_rfc3339(rfc).expect("instant");
+        // chrono's `Z`, in a model and in a `Value` made of one: `+00:00`, as Oura writes.
+        let utc = at("2024-12-13T12:31:21+00:00");
+        assert_eq!(serde_json::to_string(&utc).expect("JSON"), "\"2024-12-13T12:31:21Z\"");
+        assert_eq!(
+            String::from_utf8(to_vec(&utc, 32)).expect("UTF-8"),
+            "\"2024-12-13T12:31:21+00:00\""
+        );
+        let doc = serde_json::json!({"timestamp": utc, "bpm": 91, "source": "awake"});
+        assert_eq!(
+            text(&doc),
+            r#"{"bpm":91,"source":"awake","timestamp":"2024-12-13T12:31:21+00:00"}"#
+        );
+        for (from, to) in [
+            ("2024-12-13T12:31:21.5Z", "2024-12-13T12:31:21.5+00:00"),
+            ("+10000-01-01T00:00:00Z", "+10000-01-01T00:00:00+00:00"),
+            ("-0001-12-31T23:59:59.123456789Z", "-0001-12-31T23:59:59.123456789+00:00"),
+        ] {
+            assert_eq!(text(&serde_json::json!(from)), format!("\"{to}\""));
+        }
+        // Other offsets, and strings that only look alike, are written as serde_json writes them.
+        for same in [
+            "2024-12-13T12:31:21+02:00",
+            "2024-12-13T12:31:21-00:00",
+            "Z",
+            "2024Z",
+            "2024-12-13Z",
+            "2024-12-13t12:31:21Z",
+            "2024-12-13T12:31:21.Z",
+            "2024-12-13T12:31Z",
+            "024-12-13T12:31:21Z",
+            "2024-12-13T12:31:21ZZ",
+            "x2024-12-13T12:31:21Z",
+            "2024-12-13T12:31:21Z\n",
+            "\"2024-12-13T12:31:21Z",
+            "é 2024-12-13T12:31:21Z",
+        ] {
+            let value = serde_json::json!({ same: [same] });
+            assert_eq!(text(&value), serde_json::to_string(&value).expect("JSON"), "{same:?}");
+        }
+        // A key is a string too: one that is an instant is written alike.
+        let keyed = serde_json::json!({"2024-12-13T12:31:21Z": 1});
+        assert_eq!(text(&keyed), r#"{"2024-12-13T12:31:21+00:00":1}"#);
     }
 
     #[test]

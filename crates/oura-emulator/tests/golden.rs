@@ -119,15 +119,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "year heartrate pages",
-        "0fd8da867ee102d77183e2570019f5d2ea2780875dc13cb326290a6a728e9bca",
+        "2a2879d71a4a9bea8d96e337e705fcaf11ee89e1a4e165b2c72b386fd061edc3",
     ),
     (
         "year heartrate fields",
-        "ece491f22b857f50aaa18f5480779f1bd786fb134f921acc25b5b55fd4dcc6b9",
+        "3167395708df40b543d933aff7eb2be2c2adcafc87582ea879b98b6e9f997e80",
     ),
     (
         "year heartrate latest",
-        "3da589f33e5859864aeb1b70734615bdea9d7afd00adcaf2ec3beba8300674e9",
+        "244b26660721637a492f3c71c56619e39fc702e5ec1befcd7c7c997eaaf52c41",
     ),
     (
         "year rest_mode_period pages",
@@ -139,19 +139,19 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "year ring_battery_level pages",
-        "7df37a239fd17eadefe004c37ddd18b32573418aa35dba2c0a97e8edc063edc5",
+        "4bdf2585ee38f341733c921c64d8a96d12c995fbcba20319e6c0a3cb2f63b11c",
     ),
     (
         "year ring_battery_level fields",
-        "93e9a5b151ad7b1ae632d6a97d06f061317c40201c75883b669722cc56f90a9c",
+        "49262d7a6150b3309ff9bfb4a1cc3f94daf529afe1d5ed58f24f7b327bb56a36",
     ),
     (
         "year ring_battery_level latest",
-        "30f6fb462162d67fdc9a6095eaf5d0b3e96436e018719f9dbd64354f2ae11099",
+        "d92eb116d7ef15bfe5a9f36c06dbdba832f8d89b65a69a192a8ac79023092d06",
     ),
     (
         "year ring_configuration pages",
-        "1744b75b7bc56ebe6457ea36924c7dbd7883fd89866bda02151b17ddca58aa6c",
+        "14209297cfd2f69512063819cc8ebb366ccccbdcd52025d1ad3bc5ad131c4d8b",
     ),
     (
         "year ring_configuration fields",
@@ -159,7 +159,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "year ring_configuration single",
-        "74dcafcf185257e37b2375638204174b6bb0ff07986f7f3437cbc3caa450c0b2",
+        "4a5358019c1a91c7a6516bd932b123b2b27b18ccbf8ef055ef4063217755e2a7",
     ),
     (
         "year session pages",
@@ -235,19 +235,19 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "year personal_info and sandbox",
-        "046dc8cf5232889a57d1a92dafdc3e4773958db085af765a62f84e5f89dcee87",
+        "9fabdc4b1afcdcf6ba140fed6b028d038f680a9f2d2855544bebd770aa27c324",
     ),
     (
         "users daily_activity pages",
-        "8bae263ab6af387e593aa8a203d653064e9be6e9d9ab071088a2df67b45a1627",
+        "22aae7051457e6f65be1d6731b2d4f92b0629ee915c4cf039a931fb4404109ef",
     ),
     (
         "users daily_activity fields",
-        "d2ca7ddeeabc8ea121ef9de18184d39d63604cca145e1d1a97a9034c1c65e588",
+        "b907378c12b132ecfcd32f2970f4957cda307d27a37df564b0a5fdd319b28d94",
     ),
     (
         "users daily_activity single",
-        "e8caa16128c71f02716bf1c9d4b772fa6874b5c9dcd68268ec5b9466c7492755",
+        "7329cd64fb6f2c47f0b40cf5f8941881cad0f2dc23cf7af31c6bf814f53c93e0",
     ),
     (
         "users daily_cardiovascular_age pages",
@@ -263,15 +263,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "users daily_readiness pages",
-        "64247a0a331572950c1a8a38ce6de4752800f2310c5027d2c3a9e020e1a317fa",
+        "88955a83ff2cbb6c898902efdbcc132a0b149468d71703aa156f3a9934f5f4f2",
     ),
     (
         "users daily_readiness fields",
-        "1ff2ef3dbf2e999e31b99f3c65d77d151404d270f7cc8f7fc73685f3759d7199",
+        "d30c0857fa0c201e152d54ff3b1e61c61c7cc73f0a82ac3366a575f6a9ae9ec8",
     ),
     (
         "users daily_readiness single",
-        "fcb9bb010eac87f09d31c911fcd49d16902349d0429debe6b6cb76ed12cec2c4",
+        "526bd7219c67c78ef1fe3915820daeca8d58c95cdd59635608f3932105e39b38",
     ),
     (
         "users daily_resilience pages",
@@ -287,15 +287,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "users daily_sleep pages",
-        "69d3412ce964d945a2ae955f2ef9c63761757c591bba05ec0a1de8592d51b00b",
+        "01de4eac50da87a88bb8288b10ee86cf8840ac001468baa986f8d5fe20b25664",
     ),
     (
         "users daily_sleep fields",
-        "c08f6989362d361e8e557acfbfdb5a14235b66d8c842731682be631a5b35894c",
+        "9f71989fba827a8943b86dae7edfeda6113014ed17ba80c8d388cb9639fffda9",
     ),
     (
         "users daily_sleep single",
-        "54a5b1800b7cea6b3fa7b26b83c4d263ccbbaac5b71496809ed152da819d8098",
+        "1d2c95cd83c395c3ba9c46dda71c91b07ce8068f5d68cce67ac8f036536ab3b1",
     ),
     (
         "users daily_spo2 pages",
@@ -323,27 +323,27 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "users enhanced_tag pages",
-        "782f29af238548cebccbe5e1f829527072bd1d1200067910235ab467fd2bc626",
+        "aa52a0d520d0e9bc2769c10faf0a49f7467762c69e5e1f0f57f534a359e1f5f0",
     ),
     (
         "users enhanced_tag fields",
-        "64d6d6936073e3273f4c88f5d5b16fece71c64ee88996e3b2b37be37d2cd255c",
+        "d8c1b25a2a694ff434dbfd1fb994f4a0c0dc6000d5a779dc655d82f71ee76abf",
     ),
     (
         "users enhanced_tag single",
-        "3fb81dbf9913c5549cf90044e0be4ce57f70389422c0ccc4d5472c0d3fa50c4e",
+        "5ae670f9ee56ef3532c1d427f8de56930f7076cba9cc1e989e36384139a26d5e",
     ),
     (
         "users heartrate pages",
-        "aa3423fbcc2a3cc9b5d009d96afd5e547f49d10634914e2a4d747904edaf5539",
+        "a88b48c14ec7e08e89fe42b7b140e92b0f091cd42c3099d2d640d9798e5219d7",
     ),
     (
         "users heartrate fields",
-        "d578addc35909145a3a1f16f72bcffe5b4dc46affd692bd1603bd09a2d96be58",
+        "f002488434683ce2385c0a1fb22653deb60eb153c76996ad19d59fe30266c5f0",
     ),
     (
         "users heartrate latest",
-        "7decd44c7cdbbbf02c751413227b22d9fb9e1064815c03afcc735108316c8812",
+        "c503848af5d2489164a722840b6f770281654da08c53c49c394ef90419f02a7e",
     ),
     (
         "users rest_mode_period pages",
@@ -359,19 +359,19 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "users ring_battery_level pages",
-        "26ee8741592a354797b809fc3e0c23ba0af29932d6de8dcf45d0fe6d2c011c5c",
+        "5d4c3862b33300e54a3568991ae22cb69d436586bf3e7e0322056b75609e1f63",
     ),
     (
         "users ring_battery_level fields",
-        "6bf7223a352712580cdfad9fad2b894302f86f31de4e203007e24bc4e9859250",
+        "7f840395dc88d33d72fd9d4a5447b15ef8c35344299de0fd56b35edf99f4e68b",
     ),
     (
         "users ring_battery_level latest",
-        "4fdecd6450a5cca42257e47495a075e95dc45194bb1bc6e3b06e029cc34f0e09",
+        "70e8e04c3ffa55ab7b51cf2c9b63323417f15ea4fb49521d33e4a74cf6e7020e",
     ),
     (
         "users ring_configuration pages",
-        "f91e26a50cc3dc69bc8767c7480f5cb7044c098297ffae7352847756e2af101e",
+        "81e3d4ee1b197a96e6cf95e7badf6f8362f2bedba54692cd731e3944615f6d7c",
     ),
     (
         "users ring_configuration fields",
@@ -379,31 +379,31 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "users ring_configuration single",
-        "e361b5bc63087e003914a77cf7e4ae6b9fbce96d5aabce4270817e800e081afe",
+        "802298dd166bc8f4da51ee2c69e75ff1522d227d488763a23afee668ae34f43d",
     ),
     (
         "users session pages",
-        "29987733dd6cfb21af0fb5937a4f05f01cd35f170bae780955bdf744f71c7e52",
+        "1eadd5cefdce53dc5c73b2c8d7849c976aeef8251e41ed481a6ee91ed17e940b",
     ),
     (
         "users session fields",
-        "8e008218a25466c0188eddeae429930a75594c0edf08564184796e5d439bf7e8",
+        "c9b9c24c37fadb18f191777335c80c5347cc4c77a9faada6c7301c4891f8875c",
     ),
     (
         "users session single",
-        "3ad193bc37ac083ea1e103d4a66d751ba3aafaa1435eefc896085324133da9d3",
+        "a666fc2835c33eae5ee0ed6e7fd9cd5f3887935def46ae7ee7a50f059b9348f5",
     ),
     (
         "users sleep pages",
-        "ab0a87e9d8dcadb3a2edf7d075d51a845b26d7392500421664deb54c46445088",
+        "068dda7a08731740011c6b0d1644925151991676ec2c8812541dfadae0c2e450",
     ),
     (
         "users sleep fields",
-        "1b3319197709f1e51a3944f83c808abaf2abc13ab24c154620f7c3c4e76d9c21",
+        "467ac7b25bc8656990bd7b6539dfcb5da44090466abbee232284310bd3d0b526",
     ),
     (
         "users sleep single",
-        "7619cf9a185e6107ba24367612ca4ccdc063e701c53465345b72aaa60cc3a646",
+        "70e406a1910ced9b871755180c6f03fbd4088873d84f55d764ac24653c85ed28",
     ),
     (
         "users sleep_time pages",
@@ -419,43 +419,43 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "users tag pages",
-        "7b2e2119a895c18624727dea51a41393e395fb851f9587e371737a0f81a60e6c",
+        "dcadd416e0d1000762f75af8e699a4cf7ba2aed478cd2abe87ff0bd2e33eea67",
     ),
     (
         "users tag fields",
-        "7b2e2119a895c18624727dea51a41393e395fb851f9587e371737a0f81a60e6c",
+        "dcadd416e0d1000762f75af8e699a4cf7ba2aed478cd2abe87ff0bd2e33eea67",
     ),
     (
         "users tag single",
-        "be09491cf7cccaccdf720d4e86d3151b05c77df868dc44d6fdfb56cafe97a9df",
+        "8869269c03b18ba7bd75992a6ddd111942698d515db4bea1fbfbc442581575ae",
     ),
     (
         "users vO2_max pages",
-        "71a07f27dee0b33f2a02da631365e657d11373eba2787c48e6b04e2484a29af1",
+        "0b5d1ae7e6f235d1f2687aefd0711fe7b839443390ca47e5aad77a27694548fe",
     ),
     (
         "users vO2_max fields",
-        "71a07f27dee0b33f2a02da631365e657d11373eba2787c48e6b04e2484a29af1",
+        "0b5d1ae7e6f235d1f2687aefd0711fe7b839443390ca47e5aad77a27694548fe",
     ),
     (
         "users vO2_max single",
-        "758eb14a67ab9f47934c3160c3b762058b394474803c4e0a775a9a13435e9be4",
+        "ea2d855a185550230218c75f3a77105714391b580a8be2d7feba0fd8cef721d4",
     ),
     (
         "users workout pages",
-        "dbd02751997506116c1c2495d897f39e783705c9ece77913fd7d59bad7d795fb",
+        "a195ba2b60513b579daac72b3211eba7b7f8d698300ce8ee63e9070809bde669",
     ),
     (
         "users workout fields",
-        "d8fb45bac2fe2ad5afe57342482fedfc1f0610d8ad11bb766620bcf7728df20d",
+        "e8f7d38846c0911f4c5e1683c4b0f80bd0558458233a353089cbc4eb18eed9b1",
     ),
     (
         "users workout single",
-        "7607731058fa0255f6a473f82eba968a869cc3c6bceca2917ed298a17d5f7bdd",
+        "7f996c4ef300d0a2e9e72d46da1eb1c2ff53aa7e06c30cdffeb2e2b14b052699",
     ),
     (
         "users personal_info and sandbox",
-        "262e6d0b2b43c56c863d08b92da8fa3d78ebe0d946d94abf04f89785d65b0bce",
+        "8ad9184c03bcf9484df32febe17c5cdcb0cd87d29773a07794c4ec2e6408253c",
     ),
 ];
 

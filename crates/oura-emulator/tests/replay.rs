@@ -253,3 +253,87 @@ async fn every_recorded_exchange_is_answered_as_the_live_api_answered_it() {
         "one request per exchange, each recorded by the emulator"
     );
 }
+
+/// The instants of `body` at offset zero (`Z`, `+00:00` or `-00:00`), by their form.
+fn zero_offsets(body: &str) -> Vec<&'static str> {
+    fn strings(value: &Value, out: &mut Vec<&'static str>) {
+        match value {
+            Value::String(text) => {
+                let instant = text.len() > 19 && text.as_bytes()[10] == b'T' && text.as_bytes()[4] == b'-';
+                if instant && text.ends_with('Z') {
+                    out.push("Z");
+                } else if instant && (text.ends_with("+00:00") || text.ends_with("-00:00")) {
+                    out.push("+00:00");
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+            Value::Object(map) => map.values().for_each(|item| strings(item, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    strings(&serde_json::from_str(body).unwrap_or(Value::Null), &mut out);
+    out
+}
+
+#[tokio::test]
+async fn instants_at_offset_zero_are_written_as_the_live_api_writes_them() {
+    // The evidence: the live documents write an instant in UTC with `+00:00`, never `Z` (heart
+    // rate, daily sleep and readiness, workouts, rest mode, ring configuration). One document
+    // differs: the vO2_max document, which its publisher rewrote when scrubbing it (its body
+    // alone has spaces after its commas). Webhook subscriptions write `Z`; the emulator
+    // writes them so too, with the models' serializer.
+    let mut live = std::collections::BTreeMap::<(&str, bool), usize>::new();
+    for exchange in exchanges().iter().filter(|e| e.live && e.status == 200) {
+        let documents = exchange.path.starts_with("/v2/usercollection/");
+        for form in zero_offsets(&exchange.body) {
+            let rewritten = exchange.body.contains("\", \"");
+            assert!(
+                !documents || form == "+00:00" || rewritten,
+                "{}: a live document writes UTC as {form}",
+                exchange.file
+            );
+            *live.entry((form, documents)).or_default() += 1;
+        }
+    }
+    assert!(live[&("+00:00", true)] > 4000, "{live:?}");
+
+    // The emulator: every collection of twelve users (some at offset zero, and heart rate and
+    // battery levels always in UTC).
+    let emulator = start(
+        EmulatorConfig::new()
+            .seed(11)
+            .users(12)
+            .history_days(40)
+            .today(NaiveDate::from_ymd_opt(2025, 6, 30).expect("date")),
+    )
+    .await;
+    let mut written = std::collections::BTreeMap::<&str, usize>::new();
+    for user in 0..12 {
+        let token = emulator.token(user);
+        for collection in oura_emulator::Collection::ALL {
+            let spec = collection.spec();
+            let range = match spec.range {
+                oura_api_sys::catalog::RangeKind::Whole => String::new(),
+                oura_api_sys::catalog::RangeKind::Days => "?start_date=2025-06-01&end_date=2025-06-30".to_owned(),
+                oura_api_sys::catalog::RangeKind::Series => {
+                    "?start_datetime=2025-06-29T00:00:00%2B00:00&end_datetime=2025-06-30T00:00:00%2B00:00".to_owned()
+                }
+            };
+            for fields in ["", "fields=id"] {
+                let sep = if range.is_empty() { '?' } else { '&' };
+                let query = if fields.is_empty() { range.clone() } else { format!("{range}{sep}{fields}") };
+                let url = format!("{}/v2/usercollection/{}{query}", emulator.base_url(), spec.route);
+                let response = client().get(&url).bearer_auth(&token).send().await.expect("request");
+                assert_eq!(response.status(), 200, "{url}");
+                let body = response.text().await.expect("body");
+                for form in zero_offsets(&body) {
+                    assert_eq!(form, "+00:00", "{url}: {body:.300}");
+                    *written.entry(form).or_default() += 1;
+                }
+            }
+        }
+    }
+    // Heart rate alone: a day of five-minute samples, twice, for each user.
+    assert!(written.get("+00:00").copied().unwrap_or(0) > 12 * 2 * 288, "{written:?}");
+}

@@ -443,7 +443,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_written_directly_are_the_bytes_serde_writes() {
+    fn rows_written_directly_are_the_bytes_the_documents_writer_writes() {
         let mut compared = 0;
         for user in users() {
             let (start, end) = user.span();
@@ -455,7 +455,7 @@ mod tests {
                 sample.write_json(&mut out, &mut Timestamps::default());
                 assert_eq!(
                     out,
-                    serde_json::to_vec(&sample.row()).expect("serializes"),
+                    crate::json::to_vec(&sample.row(), 128),
                     "{sample:?}"
                 );
             }
@@ -464,7 +464,7 @@ mod tests {
                 sample.write_json(&mut out, &mut Timestamps::default());
                 assert_eq!(
                     out,
-                    serde_json::to_vec(&sample.row()).expect("serializes"),
+                    crate::json::to_vec(&sample.row(), 128),
                     "{sample:?}"
                 );
             }
@@ -483,7 +483,7 @@ mod tests {
                 };
                 assert_eq!(
                     page_body(page, token.as_deref()),
-                    serde_json::to_vec(&typed).expect("serializes")
+                    crate::json::to_vec(&typed, 4096)
                 );
             }
             let empty: [Battery; 0] = [];

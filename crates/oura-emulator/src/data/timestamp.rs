@@ -1,8 +1,8 @@
 //! Date-times as JSON text, written by hand: the hot path of the time series, where chrono's
 //! generic formatter (through serde's `collect_str`) cost more than generating the samples.
-//! The text is the one chrono's `Serialize` writes for a `DateTime<FixedOffset>` with whole
-//! seconds (`2024-07-01T00:05:00+02:00`, `Z` for UTC); what this writer does not cover (years outside
-//! 0..=9999, offsets with seconds) is left to chrono.
+//! The text is the one [`crate::json`] writes for a `DateTime<FixedOffset>` with whole seconds
+//! (`2024-07-01T00:05:00+02:00`, `+00:00` for UTC, as Oura writes it); what this writer does not
+//! cover (years outside 0..=9999, offsets with seconds) is left to that writer.
 
 use chrono::FixedOffset;
 
@@ -58,8 +58,8 @@ impl Timestamps {
         if day != self.day {
             let (year, month, day_of_month) = civil(day);
             if !(0..=9999).contains(&year) {
-                // Rare shapes: chrono's own text.
-                let _ = serde_json::to_writer(&mut *out, &local_dt(offset, unix));
+                // Rare shapes: chrono's text, as the documents' writer writes it.
+                out.extend_from_slice(&crate::json::to_vec(&local_dt(offset, unix), 40));
                 return;
             }
             let mut date = *b"0000-00-00";
@@ -71,22 +71,16 @@ impl Timestamps {
             self.date = date;
         }
         if offset_seconds % 60 != 0 {
-            let _ = serde_json::to_writer(&mut *out, &local_dt(offset, unix));
+            out.extend_from_slice(&crate::json::to_vec(&local_dt(offset, unix), 40));
             return;
         }
         let seconds = local.rem_euclid(86_400);
-        // `"2024-07-01T00:05:00+02:00"`, filled in place and appended whole (`Z"` for UTC).
+        // `"2024-07-01T00:05:00+02:00"`, filled in place and appended whole.
         let mut text = *b"\"0000-00-00T00:00:00+00:00\"";
         text[1..11].copy_from_slice(&self.date);
         digits(&mut text, 12, seconds / 3600);
         digits(&mut text, 15, seconds / 60 % 60);
         digits(&mut text, 18, seconds % 60);
-        if offset_seconds == 0 {
-            text[20] = b'Z';
-            text[21] = b'"';
-            out.extend_from_slice(&text[..22]);
-            return;
-        }
         if offset_seconds < 0 {
             text[20] = b'-';
         }
@@ -102,8 +96,9 @@ mod tests {
     use super::*;
     use crate::prng::Rng;
 
+    /// The text the documents' writer makes of the instant (chrono's, `+00:00` for UTC).
     fn chrono_text(unix: i64, offset: FixedOffset) -> String {
-        serde_json::to_string(&local_dt(offset, unix)).expect("serializes")
+        String::from_utf8(crate::json::to_vec(&local_dt(offset, unix), 40)).expect("UTF-8")
     }
 
     fn ours(unix: i64, offset: FixedOffset) -> String {
@@ -159,7 +154,8 @@ mod tests {
         for unix in [253_402_300_800, -62_198_755_200] {
             assert_eq!(ours(unix, utc), chrono_text(unix, utc), "{unix}");
         }
-        assert_eq!(ours(0, utc), "\"1970-01-01T00:00:00Z\"");
+        assert_eq!(ours(0, utc), "\"1970-01-01T00:00:00+00:00\"");
+        assert_eq!(ours(253_402_300_800, utc), "\"+10000-01-01T00:00:00+00:00\"");
         let west = FixedOffset::west_opt(19_800).expect("offset");
         assert_eq!(ours(0, west), "\"1969-12-31T18:30:00-05:30\"");
     }
