@@ -111,12 +111,17 @@ async fn oracle(emulator: &Emulator, user: usize, route: &str, query: &[(&str, S
 }
 
 /// What identifies a document: its `id`, or a sample's `timestamp`.
+/// A document's id, or for a sample its instant (in UTC: a typed model written back says
+/// `Z` where Oura says `+00:00`).
 fn key(doc: &Value) -> String {
-    ["id", "timestamp"]
-        .iter()
-        .find_map(|field| doc.get(field).and_then(Value::as_str))
-        .unwrap_or_else(|| panic!("a document without id or timestamp: {doc}"))
-        .to_owned()
+    if let Some(id) = doc.get("id").and_then(Value::as_str) {
+        return id.to_owned();
+    }
+    let timestamp = doc
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("a document without id or timestamp: {doc}"));
+    at(timestamp).with_timezone(&Utc).to_rfc3339()
 }
 
 fn keys(docs: &[Value]) -> Vec<String> {

@@ -213,17 +213,11 @@ impl Observer for Progress {
                 documents,
                 days,
             } => {
-                // Off a terminal the bars are drawn nowhere: their messages are not made (a
-                // page's event costs a count only).
                 if let Some(bar) = self.bars.get(collection.route) {
+                    bar.bar.inc(*days);
                     if let Ok(mut counts) = bar.counts.lock() {
                         counts.fetched += documents;
-                        if self.screen.terminal {
-                            bar.bar.set_message(counts.message());
-                        }
-                    }
-                    if self.screen.terminal {
-                        bar.bar.inc(*days);
+                        bar.bar.set_message(counts.message());
                     }
                 }
             }
@@ -232,9 +226,7 @@ impl Observer for Progress {
                     && let Ok(mut counts) = bar.counts.lock()
                 {
                     counts.absorb(*upserted);
-                    if self.screen.terminal {
-                        bar.bar.set_message(counts.message());
-                    }
+                    bar.bar.set_message(counts.message());
                 }
             }
             Event::Finished { collection, failed } => {
@@ -367,23 +359,16 @@ impl Observer for User {
                 self.bar.set_message(count(0, "document"));
             }
             Event::Fetched { documents, days, .. } => {
-                let drawn = self.users.screen.terminal;
-                if drawn {
-                    self.bar.inc(*days);
-                }
+                self.bar.inc(*days);
                 if let Ok(mut counts) = self.counts.lock() {
                     counts.fetched += documents;
-                    if drawn {
-                        self.bar.set_message(counts.message());
-                    }
+                    self.bar.set_message(counts.message());
                 }
             }
             Event::Stored { upserted, .. } => {
                 if let Ok(mut counts) = self.counts.lock() {
                     counts.absorb(*upserted);
-                    if self.users.screen.terminal {
-                        self.bar.set_message(counts.message());
-                    }
+                    self.bar.set_message(counts.message());
                 }
             }
             _ => {}
