@@ -45,7 +45,10 @@ fn utc_z(text: &[u8]) -> Option<usize> {
     if last != b'Z' {
         return None;
     }
-    let body = body.strip_prefix(b"+").or_else(|| body.strip_prefix(b"-")).unwrap_or(body);
+    let body = body
+        .strip_prefix(b"+")
+        .or_else(|| body.strip_prefix(b"-"))
+        .unwrap_or(body);
     let year_end = body.iter().position(|&b| b == b'-')?;
     let (year, rest) = body.split_at(year_end);
     // `-MM-DDTHH:MM:SS`, then an optional fraction.
@@ -264,7 +267,10 @@ mod tests {
         for (from, to) in [
             ("2024-12-13T12:31:21.5Z", "2024-12-13T12:31:21.5+00:00"),
             ("+10000-01-01T00:00:00Z", "+10000-01-01T00:00:00+00:00"),
-            ("-0001-12-31T23:59:59.123456789Z", "-0001-12-31T23:59:59.123456789+00:00"),
+            (
+                "-0001-12-31T23:59:59.123456789Z",
+                "-0001-12-31T23:59:59.123456789+00:00",
+            ),
         ] {
             assert_eq!(text(&serde_json::json!(from)), format!("\"{to}\""));
         }

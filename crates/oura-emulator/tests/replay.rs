@@ -322,7 +322,11 @@ async fn instants_at_offset_zero_are_written_as_the_live_api_writes_them() {
             };
             for fields in ["", "fields=id"] {
                 let sep = if range.is_empty() { '?' } else { '&' };
-                let query = if fields.is_empty() { range.clone() } else { format!("{range}{sep}{fields}") };
+                let query = if fields.is_empty() {
+                    range.clone()
+                } else {
+                    format!("{range}{sep}{fields}")
+                };
                 let url = format!("{}/v2/usercollection/{}{query}", emulator.base_url(), spec.route);
                 let response = client().get(&url).bearer_auth(&token).send().await.expect("request");
                 assert_eq!(response.status(), 200, "{url}");
@@ -335,5 +339,8 @@ async fn instants_at_offset_zero_are_written_as_the_live_api_writes_them() {
         }
     }
     // Heart rate alone: a day of five-minute samples, twice, for each user.
-    assert!(written.get("+00:00").copied().unwrap_or(0) > 12 * 2 * 288, "{written:?}");
+    assert!(
+        written.get("+00:00").copied().unwrap_or(0) > 12 * 2 * 288,
+        "{written:?}"
+    );
 }

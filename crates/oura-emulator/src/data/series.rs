@@ -453,20 +453,12 @@ mod tests {
             for sample in &hearts {
                 let mut out = Vec::new();
                 sample.write_json(&mut out, &mut Timestamps::default());
-                assert_eq!(
-                    out,
-                    crate::json::to_vec(&sample.row(), 128),
-                    "{sample:?}"
-                );
+                assert_eq!(out, crate::json::to_vec(&sample.row(), 128), "{sample:?}");
             }
             for sample in &batteries {
                 let mut out = Vec::new();
                 sample.write_json(&mut out, &mut Timestamps::default());
-                assert_eq!(
-                    out,
-                    crate::json::to_vec(&sample.row(), 128),
-                    "{sample:?}"
-                );
+                assert_eq!(out, crate::json::to_vec(&sample.row(), 128), "{sample:?}");
             }
             compared += hearts.len() + batteries.len();
             // Whole pages, with and without a token.
@@ -481,10 +473,7 @@ mod tests {
                     data: page.iter().map(Sample::row).collect(),
                     next_token: token.clone(),
                 };
-                assert_eq!(
-                    page_body(page, token.as_deref()),
-                    crate::json::to_vec(&typed, 4096)
-                );
+                assert_eq!(page_body(page, token.as_deref()), crate::json::to_vec(&typed, 4096));
             }
             let empty: [Battery; 0] = [];
             assert_eq!(page_body(&empty, None), b"{\"data\":[],\"next_token\":null}");
