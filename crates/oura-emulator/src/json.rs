@@ -155,7 +155,8 @@ impl Formatter for Floats {
     }
 }
 
-/// The JSON text of `value` (what `serde_json::to_vec` writes), into a buffer of `capacity`.
+/// The JSON text of `value` (what `serde_json::to_vec` writes, but for UTC instants: `+00:00`),
+/// into a buffer of `capacity`.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, Floats::default());

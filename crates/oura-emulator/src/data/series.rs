@@ -109,7 +109,7 @@ pub(crate) trait Sample {
     const ROW_BYTES: usize;
     /// The typed row.
     fn row(&self) -> Self::Row;
-    /// Appends the row's JSON text: the bytes `serde_json` writes for [`Sample::row`].
+    /// Appends the row's JSON text: the bytes [`crate::json::to_vec`] writes for [`Sample::row`].
     fn write_json(&self, out: &mut Vec<u8>, timestamps: &mut Timestamps);
 }
 
