@@ -1092,6 +1092,48 @@ mod tests {
         assert_eq!(set.len(), 4);
     }
 
+    /// A file written from samples whose instants say `Z` (as chrono, and emulators before
+    /// 0.2, write them), then given the same samples as Oura writes them (`+00:00`): each
+    /// sample is still one line, the newer text in place of the older.
+    #[tokio::test]
+    async fn a_sample_written_with_z_and_then_with_an_offset_is_one_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let heartrate = find("heartrate");
+        let path = dir.path().join("heartrate.ndjson");
+        let zulu = |minute: u32| json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00Z")});
+        {
+            let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+            sink.upsert(batch(heartrate, &[zulu(0), zulu(5)], None)).await.expect("upsert");
+            sink.finish().await.expect("finish");
+        }
+        // The next run: the last sample again, and a new one.
+        let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
+        let done = sink
+            .upsert(batch(heartrate, &[sample(5), sample(10)], None))
+            .await
+            .expect("upsert");
+        assert_eq!((done.added, done.updated, done.total), (1, 1, 3));
+        let stamps: Vec<String> = lines(&path)
+            .iter()
+            .map(|line| serde_json::from_str::<Value>(line).expect("JSON")["timestamp"].to_string())
+            .collect();
+        assert_eq!(
+            stamps,
+            [
+                "\"2025-06-01T00:00:00Z\"",
+                "\"2025-06-01T00:05:00+00:00\"",
+                "\"2025-06-01T00:10:00+00:00\""
+            ]
+        );
+        // Within one batch too: the last of a key's documents wins.
+        let done = sink
+            .upsert(batch(heartrate, &[zulu(10), sample(10)], None))
+            .await
+            .expect("upsert");
+        assert_eq!(done.total, 3);
+        assert_eq!(lines(&path).len(), 3);
+    }
+
     /// An append that fails leaves the index as it was: the batch's keys are not taken for
     /// the file's, and the same batch is appended once the file can be written.
     #[tokio::test]

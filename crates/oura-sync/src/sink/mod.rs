@@ -23,6 +23,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 
@@ -40,12 +41,14 @@ pub use self::sql::SqlSink;
 pub use self::sqlite::SqliteSink;
 use crate::Collection;
 
-/// A document's identity within its collection: what an upsert matches on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A document's identity within its collection: what an upsert matches on. Keys hash, compare
+/// and are stored as their [`KeyRef`]s.
+#[derive(Debug, Clone)]
 pub enum Key {
     /// The document's `id`.
     Id(String),
-    /// The position (RFC 3339 timestamp) of a time series sample, which has no id.
+    /// The position (RFC 3339 timestamp) of a time series sample, which has no id; one instant
+    /// at offset zero is one key whichever way it is written ([`KeyRef::Time`]).
     Time(String),
     /// Neither: the document's compact JSON text itself.
     Content(String),
@@ -86,11 +89,17 @@ impl fmt::Display for Key {
 
 /// A document's [`Key`], borrowed from the document ([`Doc::key`]): a document read from a
 /// page holds no copy of its key's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Keys hash and compare as their [`stored`](Self::stored) texts: a time key at offset zero
+/// as `+00:00`, however written.
+#[derive(Debug, Clone, Copy)]
 pub enum KeyRef<'a> {
     /// The document's `id`.
     Id(&'a str),
-    /// The position (RFC 3339 timestamp) of a time series sample, which has no id.
+    /// The position (RFC 3339 timestamp) of a time series sample, which has no id. Oura writes
+    /// an instant at offset zero `+00:00`; chrono and others write `Z`, and `-00:00` is the
+    /// same instant too: all three are one key (a file written from `Z` samples, then fed
+    /// `+00:00` ones, holds each sample once).
     Time(&'a str),
     /// Neither: the document's compact JSON text itself.
     Content(&'a str),
@@ -109,10 +118,31 @@ impl<'a> KeyRef<'a> {
         }
     }
 
-    /// The key's text, without its kind.
+    /// The key's text, without its kind, as the document wrote it.
     pub fn as_str(self) -> &'a str {
         match self {
             KeyRef::Id(text) | KeyRef::Time(text) | KeyRef::Content(text) => text,
+        }
+    }
+
+    /// The key's text as it is matched and stored: [`as_str`](Self::as_str), but for a time
+    /// key at offset zero written `Z`, `z` or `-00:00`, which is written `+00:00` (a copy only
+    /// then).
+    pub fn stored(self) -> Cow<'a, str> {
+        match self {
+            KeyRef::Time(text) => match zero_offset_body(text) {
+                Some(body) => Cow::Owned(format!("{body}+00:00")),
+                None => Cow::Borrowed(text),
+            },
+            KeyRef::Id(text) | KeyRef::Content(text) => Cow::Borrowed(text),
+        }
+    }
+
+    fn kind(self) -> u8 {
+        match self {
+            KeyRef::Id(_) => 0,
+            KeyRef::Time(_) => 1,
+            KeyRef::Content(_) => 2,
         }
     }
 
@@ -123,6 +153,71 @@ impl<'a> KeyRef<'a> {
             KeyRef::Time(text) => Key::Time(text.to_owned()),
             KeyRef::Content(text) => Key::Content(text.to_owned()),
         }
+    }
+}
+
+/// The text of an instant at offset zero written otherwise than `+00:00` (`Z`, `z`, `-00:00`),
+/// without its offset.
+fn zero_offset_body(text: &str) -> Option<&str> {
+    text.strip_suffix('Z')
+        .or_else(|| text.strip_suffix('z'))
+        .or_else(|| text.strip_suffix("-00:00"))
+        // A date and a time before it (`2024-01-01T00:00:00`, 19 characters at least).
+        .filter(|body| body.len() >= 19 && matches!(body.as_bytes().get(10), Some(b'T' | b't' | b' ')))
+}
+
+impl PartialEq for KeyRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind() == other.kind() && (self.as_str() == other.as_str() || self.stored() == other.stored())
+    }
+}
+
+impl Eq for KeyRef<'_> {}
+
+impl std::hash::Hash for KeyRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u8(self.kind());
+        self.stored().hash(state);
+    }
+}
+
+impl PartialOrd for KeyRef<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyRef<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.kind()
+            .cmp(&other.kind())
+            .then_with(|| self.stored().cmp(&other.stored()))
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.borrowed() == other.borrowed()
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.borrowed().hash(state);
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.borrowed().cmp(&other.borrowed())
     }
 }
 
@@ -447,6 +542,39 @@ mod tests {
 
     fn find(route: &str) -> &'static Collection {
         crate::find(route).expect("collection")
+    }
+
+    #[test]
+    fn a_time_key_at_offset_zero_is_one_key_however_written() {
+        let hash = |key: KeyRef<'_>| std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::with_seed(1), key);
+        let plus = KeyRef::Time("2025-06-30T23:55:00+00:00");
+        for other in ["2025-06-30T23:55:00Z", "2025-06-30T23:55:00z", "2025-06-30T23:55:00-00:00"] {
+            let same = KeyRef::Time(other);
+            assert_eq!(same, plus, "{other}");
+            assert_eq!(hash(same), hash(plus), "{other}");
+            assert_eq!(same.cmp(&plus), std::cmp::Ordering::Equal, "{other}");
+            assert_eq!(same.stored(), "2025-06-30T23:55:00+00:00");
+            assert_eq!(same.as_str(), other, "shown as written");
+            assert_eq!(same.to_key(), plus.to_key());
+            assert_eq!(hash(same.to_key().borrowed()), hash(plus));
+        }
+        assert!(matches!(plus.stored(), Cow::Borrowed(_)), "Oura's form is not copied");
+        // Other instants, other offsets (the same instant elsewhere stays its own key), ids and
+        // texts that only end alike are compared as written.
+        for other in [
+            KeyRef::Time("2025-06-30T23:50:00Z"),
+            KeyRef::Time("2025-07-01T01:55:00+02:00"),
+            KeyRef::Id("2025-06-30T23:55:00Z"),
+            KeyRef::Content("2025-06-30T23:55:00Z"),
+        ] {
+            assert_ne!(other, plus, "{other:?}");
+        }
+        assert_ne!(KeyRef::Id("aZ"), KeyRef::Id("a+00:00"));
+        assert_eq!(KeyRef::Time("Z").stored(), "Z", "not an instant");
+        assert_eq!(KeyRef::Id("2025-06-30T23:55:00Z").stored(), "2025-06-30T23:55:00Z");
+        // Order: by kind, then by the stored text.
+        assert!(KeyRef::Time("2025-06-30T23:50:00Z") < plus);
+        assert!(KeyRef::Id("z") < KeyRef::Time("0"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! [`PostgresSink`]: what the sink's SQL does differently in PostgreSQL.
 
+use std::borrow::Cow;
+
 use sqlx::{PgConnection, Postgres};
 
 use super::Doc;
@@ -69,7 +71,7 @@ impl SinkSql for Postgres {
         let [upsert] = statements else {
             return Err(sqlx::Error::Protocol("the upsert needs one statement".into()));
         };
-        let keys: Vec<&str> = docs.iter().map(|d| d.key().as_str()).collect();
+        let keys: Vec<Cow<'_, str>> = docs.iter().map(|d| d.key().stored()).collect();
         let kinds: Vec<&str> = docs.iter().map(|d| key_kind(d.key())).collect();
         let positions: Vec<Option<String>> = docs.iter().map(|d| table.position_of(d)).collect();
         let documents: Vec<&str> = docs.iter().map(Doc::json).collect();

@@ -107,7 +107,7 @@ impl SinkSql for Sqlite {
             let mut query = query.bind(user);
             for doc in docs {
                 query = query
-                    .bind(doc.key().as_str())
+                    .bind(doc.key().stored())
                     .bind(key_kind(doc.key()))
                     .bind(table.position_of(doc))
                     .bind(doc.json());
