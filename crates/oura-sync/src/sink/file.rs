@@ -1103,7 +1103,9 @@ mod tests {
         let zulu = |minute: u32| json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00Z")});
         {
             let mut sink = FileSink::open(dir.path(), ndjson()).expect("open");
-            sink.upsert(batch(heartrate, &[zulu(0), zulu(5)], None)).await.expect("upsert");
+            sink.upsert(batch(heartrate, &[zulu(0), zulu(5)], None))
+                .await
+                .expect("upsert");
             sink.finish().await.expect("finish");
         }
         // The next run: the last sample again, and a new one.

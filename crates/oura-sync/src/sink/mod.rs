@@ -548,7 +548,11 @@ mod tests {
     fn a_time_key_at_offset_zero_is_one_key_however_written() {
         let hash = |key: KeyRef<'_>| std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::with_seed(1), key);
         let plus = KeyRef::Time("2025-06-30T23:55:00+00:00");
-        for other in ["2025-06-30T23:55:00Z", "2025-06-30T23:55:00z", "2025-06-30T23:55:00-00:00"] {
+        for other in [
+            "2025-06-30T23:55:00Z",
+            "2025-06-30T23:55:00z",
+            "2025-06-30T23:55:00-00:00",
+        ] {
             let same = KeyRef::Time(other);
             assert_eq!(same, plus, "{other}");
             assert_eq!(hash(same), hash(plus), "{other}");
