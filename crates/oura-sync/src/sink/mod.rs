@@ -159,11 +159,17 @@ impl<'a> KeyRef<'a> {
 /// The text of an instant at offset zero written otherwise than `+00:00` (`Z`, `z`, `-00:00`),
 /// without its offset.
 fn zero_offset_body(text: &str) -> Option<&str> {
-    text.strip_suffix('Z')
-        .or_else(|| text.strip_suffix('z'))
-        .or_else(|| text.strip_suffix("-00:00"))
-        // A date and a time before it (`2024-01-01T00:00:00`, 19 characters at least).
-        .filter(|body| body.len() >= 19 && matches!(body.as_bytes().get(10), Some(b'T' | b't' | b' ')))
+    // Read from the last byte: Oura's `+00:00` is told apart by two byte compares (every key
+    // is hashed through this).
+    let bytes = text.as_bytes();
+    let offset = match bytes.last()? {
+        b'Z' | b'z' => 1,
+        b'0' if bytes.len() >= 6 && bytes[bytes.len() - 6] == b'-' && bytes.ends_with(b"-00:00") => 6,
+        _ => return None,
+    };
+    let body = &text[..text.len() - offset];
+    // A date and a time before it (`2024-01-01T00:00:00`, 19 characters at least).
+    (body.len() >= 19 && matches!(body.as_bytes()[10], b'T' | b't' | b' ')).then_some(body)
 }
 
 impl PartialEq for KeyRef<'_> {
