@@ -1092,9 +1092,9 @@ mod tests {
         assert_eq!(set.len(), 4);
     }
 
-    /// A file written from samples whose instants say `Z` (as chrono, and emulators before
-    /// 0.2, write them), then given the same samples as Oura writes them (`+00:00`): each
-    /// sample is still one line, the newer text in place of the older.
+    /// A file written from samples whose instants say `Z` (as chrono writes them, and this
+    /// workspace's emulator did), then given the same samples as Oura writes them (`+00:00`):
+    /// each sample is still one line, the newer text in place of the older.
     #[tokio::test]
     async fn a_sample_written_with_z_and_then_with_an_offset_is_one_line() {
         let dir = tempfile::tempdir().expect("tempdir");
