@@ -2,11 +2,11 @@
 //! emulator's data is dense, and with instants in UTC written as Oura writes them.
 //!
 //! - Most numbers it sends carry at most one decimal (MET values, heart rates, durations);
-//!   [`Floats`] writes those digit by digit, the bytes `serde_json` itself writes, and leaves
+//!   [`OuraFormatter`] writes those digit by digit, the bytes `serde_json` itself writes, and leaves
 //!   every other number to `serde_json`.
 //! - chrono writes an instant at offset zero with `Z`; the live API writes `+00:00` in its
 //!   documents (every such instant of the recorded answers: heart rate, daily sleep and
-//!   readiness, workouts, rest mode, ring configuration). [`Floats`] writes a string that is an
+//!   readiness, workouts, rest mode, ring configuration). [`OuraFormatter`] writes a string that is an
 //!   RFC 3339 instant ending in `Z` with `+00:00` instead. Webhook subscriptions, whose
 //!   `expiration_time` the live API writes with `Z`, are not written through it.
 
@@ -18,7 +18,7 @@ use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 /// `serde_json`'s compact formatter, with floats of at most one decimal written directly and
 /// UTC instants written with `+00:00`.
 #[derive(Debug, Default)]
-pub(crate) struct Floats {
+pub(crate) struct OuraFormatter {
     /// The string being written, held until its end shows whether it is a UTC instant.
     string: Vec<u8>,
     /// A string is being held (none of its characters needed an escape so far).
@@ -66,7 +66,7 @@ fn utc_z(text: &[u8]) -> Option<usize> {
     plain.then_some(text.len() - 1)
 }
 
-impl Formatter for Floats {
+impl Formatter for OuraFormatter {
     fn write_f64<W>(&mut self, writer: &mut W, value: f64) -> io::Result<()>
     where
         W: ?Sized + Write,
@@ -159,13 +159,19 @@ impl Formatter for Floats {
 /// into a buffer of `capacity`.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Floats::default());
-    if value.serialize(&mut serializer).is_err() {
-        // The models hold no map with non-string keys: this does not happen; an empty body
-        // would show it.
-        out.clear();
-    }
+    write(&mut out, value);
     out
+}
+
+/// Appends the JSON text of `value`, as [`to_vec`] makes it.
+pub(crate) fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let start = out.len();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, OuraFormatter::default());
+    if value.serialize(&mut serializer).is_err() {
+        // The models hold no map with non-string keys: this does not happen; nothing written
+        // would show it.
+        out.truncate(start);
+    }
 }
 
 /// Appends an integer's decimal text.

@@ -286,8 +286,8 @@ async fn instants_at_offset_zero_are_written_as_the_live_api_writes_them() {
     let mut live = std::collections::BTreeMap::<(&str, bool), usize>::new();
     for exchange in exchanges().iter().filter(|e| e.live && e.status == 200) {
         let documents = exchange.path.starts_with("/v2/usercollection/");
+        let rewritten = exchange.body.contains("\", \"");
         for form in zero_offsets(&exchange.body) {
-            let rewritten = exchange.body.contains("\", \"");
             assert!(
                 !documents || form == "+00:00" || rewritten,
                 "{}: a live document writes UTC as {form}",

@@ -59,7 +59,7 @@ impl Timestamps {
             let (year, month, day_of_month) = civil(day);
             if !(0..=9999).contains(&year) {
                 // Rare shapes: chrono's text, as the documents' writer writes it.
-                out.extend_from_slice(&crate::json::to_vec(&local_dt(offset, unix), 40));
+                crate::json::write(out, &local_dt(offset, unix));
                 return;
             }
             let mut date = *b"0000-00-00";
@@ -71,7 +71,7 @@ impl Timestamps {
             self.date = date;
         }
         if offset_seconds % 60 != 0 {
-            out.extend_from_slice(&crate::json::to_vec(&local_dt(offset, unix), 40));
+            crate::json::write(out, &local_dt(offset, unix));
             return;
         }
         let seconds = local.rem_euclid(86_400);
