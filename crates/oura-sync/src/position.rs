@@ -68,6 +68,59 @@ where
     winner
 }
 
+/// The latest of positions seen one at a time, as folding them with [`later`] gives (of equal
+/// instants, the first; when none parses, the first text), for texts that cannot all be held
+/// (a file's lines, read one after another). As in [`latest`], a text written like the latest
+/// so far is compared with it as text: positions in time order cost one parse each, and no
+/// copy but of a new latest (into the same buffer).
+#[derive(Debug, Default)]
+pub(crate) struct Latest {
+    best: Option<(String, DateTime<FixedOffset>)>,
+    /// The first text, while none parses.
+    first: Option<String>,
+}
+
+impl Latest {
+    pub fn see(&mut self, text: &str) {
+        let at = match &self.best {
+            Some((best, latest)) => match oura::Position::compare_text(text, best) {
+                // Written alike and not after it: before it in time, the same text, or text
+                // that does not parse.
+                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal) => return,
+                _ => instant(text).filter(|at| at > latest),
+            },
+            None => instant(text),
+        };
+        match (at, &mut self.best) {
+            (Some(at), Some((best, latest))) => {
+                best.clear();
+                best.push_str(text);
+                *latest = at;
+            }
+            (Some(at), None) => {
+                self.best = Some((text.to_owned(), at));
+                self.first = None;
+            }
+            (None, None) if self.first.is_none() => self.first = Some(text.to_owned()),
+            (None, _) => {}
+        }
+    }
+
+    /// The latest of `current` and the texts seen ([`later`] folded over them from `current`).
+    pub fn with(self, current: Option<String>) -> Option<String> {
+        let seen = self.best.map(|(text, _)| text).or(self.first);
+        match (current, seen) {
+            (None, seen) => seen,
+            (Some(current), None) => Some(current),
+            (Some(current), Some(seen)) => {
+                // `current` came first: it keeps a tie, and a `seen` that parses beats it only
+                // when later or when `current` does not parse.
+                later(Some(current), &seen)
+            }
+        }
+    }
+}
+
 /// The day of a position (its first ten characters as a date).
 pub(crate) fn day_of(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
@@ -120,8 +173,8 @@ mod tests {
     }
 
     /// Texts of every shape, sorted and shuffled, with ties, invalid dates written like valid
-    /// ones (`2024-13-01`), other offsets, `Z`, fractions and a lower-case `t`: [`latest`] passes
-    /// over texts unparsed and still gives what folding [`later`] gives.
+    /// ones (`2024-13-01`), other offsets, `Z`, fractions and a lower-case `t`: [`latest`] and
+    /// [`Latest`] pass over texts unparsed and still give what folding [`later`] gives.
     #[test]
     fn latest_is_the_fold_of_later_however_few_texts_it_parses() {
         let pool = [
@@ -164,6 +217,15 @@ mod tests {
                 latest(start.clone(), texts.iter().copied()),
                 folded,
                 "{start:?} {texts:?}"
+            );
+            let mut seen = Latest::default();
+            for text in &texts {
+                seen.see(text);
+            }
+            assert_eq!(
+                seen.with(start.clone()),
+                folded,
+                "seen one at a time: {start:?} {texts:?}"
             );
             compared += 1;
         }

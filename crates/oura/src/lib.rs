@@ -35,7 +35,7 @@ pub use oura_api_sys::catalog::{Field, FieldType, Key, Param};
 pub use paginate::Page;
 pub use range::{All, DateRange, DateTimeRange, Position, RangeKind, RangeQuery, parse_date};
 pub use ratelimit::{DEFAULT_MAX_WAIT, Permit, RateLimiter, RateLimiterStats};
-pub use raw::RawDocument;
+pub use raw::{DocumentHead, RawDocument};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

@@ -70,13 +70,7 @@ impl RawDocument {
     /// JSON value.
     pub fn new(collection: &Collection, text: impl Into<String>) -> serde_json::Result<RawDocument> {
         let mut text: String = text.into();
-        let mut parser = Parser::new(text.as_bytes());
-        parser.space();
-        let (span, head) = parser.document(collection.position)?;
-        parser.space();
-        parser.end()?;
-        let span = Span::new(span).ok_or_else(|| fail("a document of 4 GiB or more"))?;
-        let unescaped = parser.unescaped;
+        let (span, head, unescaped) = read_one(collection, &text)?;
         text.push_str(&unescaped);
         Ok(RawDocument::with(Arc::new(Body(text)), span, head))
     }
@@ -143,6 +137,77 @@ impl RawDocument {
         // digit...), so on a character boundary: never empty for want of one.
         self.body.0.get(span.range()).unwrap_or_default()
     }
+}
+
+/// What a [`RawDocument`] reads from its text, read from a text that stays where it is: its
+/// `id` and position, the same as a document of the same text has (one reader makes both),
+/// without copying the text. For texts read one after another (the lines of a file), where a
+/// [`RawDocument`] of each would cost a copy and an allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentHead<'a> {
+    text: &'a str,
+    id: Option<Cow<'a, str>>,
+    position: Option<Cow<'a, str>>,
+    compact: bool,
+}
+
+impl<'a> DocumentHead<'a> {
+    /// The head of `text`, a document of `collection`; an error when `text` is not one JSON
+    /// value (as [`RawDocument::new`]).
+    pub fn read(collection: &Collection, text: &'a str) -> serde_json::Result<DocumentHead<'a>> {
+        let (span, head, unescaped) = read_one(collection, text)?;
+        // A span past the text points into the unescaped texts that follow it.
+        let at = |span: Span| -> Option<Cow<'a, str>> {
+            if span.start > span.end {
+                return None;
+            }
+            let range = span.range();
+            match range.start.checked_sub(text.len()) {
+                None => text.get(range).map(Cow::Borrowed),
+                Some(start) => unescaped
+                    .get(start..range.end - text.len())
+                    .map(|s| Cow::Owned(s.to_owned())),
+            }
+        };
+        Ok(DocumentHead {
+            text: text.get(span.range()).unwrap_or_default(),
+            id: at(head.id),
+            position: at(head.position),
+            compact: head.compact,
+        })
+    }
+
+    /// The document's JSON text (without the whitespace around it).
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The `id`, as [`RawDocument::id`] reads it.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The text of the position field, as [`RawDocument::position_text`] reads it.
+    pub fn position_text(&self) -> Option<&str> {
+        self.position.as_deref()
+    }
+
+    /// Whether the text holds no whitespace outside its strings ([`RawDocument::is_compact`]).
+    pub fn is_compact(&self) -> bool {
+        self.compact
+    }
+}
+
+/// One document of `collection` in `text` (whitespace around it allowed): where it is, its
+/// head, and the unescaped texts its head's spans past `text` point into.
+fn read_one(collection: &Collection, text: &str) -> serde_json::Result<(Span, Head, String)> {
+    let mut parser = Parser::new(text.as_bytes());
+    parser.space();
+    let (span, head) = parser.document(collection.position)?;
+    parser.space();
+    parser.end()?;
+    let span = Span::new(span).ok_or_else(|| fail("a document of 4 GiB or more"))?;
+    Ok((span, head, parser.unescaped))
 }
 
 impl fmt::Debug for RawDocument {
@@ -731,8 +796,19 @@ mod tests {
         RawDocument::new(crate::collection(route).expect("collection"), text).expect("json")
     }
 
+    /// The id and position of a document of `text`, which a [`DocumentHead`] of the text
+    /// (spaced around, too) reads the same.
     fn head(route: &str, text: &str) -> (Option<String>, Option<String>) {
         let doc = doc(route, text);
+        let collection = crate::collection(route).expect("collection");
+        for spaced in [text.to_owned(), format!(" \n{text}\r\n")] {
+            let head = DocumentHead::read(collection, &spaced).expect("json");
+            assert_eq!(
+                (head.id(), head.position_text(), head.text(), head.is_compact()),
+                (doc.id(), doc.position_text(), doc.text(), doc.is_compact()),
+                "{spaced:?}"
+            );
+        }
         (doc.id().map(str::to_owned), doc.position_text().map(str::to_owned))
     }
 
@@ -817,6 +893,22 @@ mod tests {
         assert_eq!(head("daily_sleep", "17"), (None, None));
         // A key given twice: the last wins, as when decoding into a map.
         assert_eq!(head("daily_sleep", r#"{"id":"a","id":"b"}"#), (Some("b".into()), None));
+        // Whitespace inside, and both texts escaped.
+        assert_eq!(
+            head("daily_sleep", "{ \"id\" : \"\\u0061\" ,\"day\":\"2024-01-3\\u0031\" }"),
+            some("a", "2024-01-31")
+        );
+        // Not one JSON value: an error for the head as for the document.
+        for bad in [r#"{"id":"a""#, r#"{"id":"a"} {}"#, "", "\"\\ud800\" x"] {
+            assert!(
+                DocumentHead::read(crate::collection("daily_sleep").expect("collection"), bad).is_err(),
+                "{bad}"
+            );
+            assert!(
+                RawDocument::new(crate::collection("daily_sleep").expect("collection"), bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

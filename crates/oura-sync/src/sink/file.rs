@@ -24,14 +24,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::csv::{self, CsvOptions};
 use super::{Batch, Doc, Key, KeyRef, Mark, Sink, SinkError, Upserted};
 use crate::Collection;
-use crate::position::{later, latest};
+use crate::position::{Latest, latest};
 use crate::state::{self, Entry, State};
 
 /// The temporary files of the sink contain this in their name.
@@ -680,41 +678,46 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Just enough of a document to know its key and position: the values as they are written.
-#[derive(Deserialize)]
-struct Probe<'a> {
-    #[serde(default, borrow)]
-    id: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    day: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    start_day: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    timestamp: Option<&'a RawValue>,
+/// `f` of the key and position of an NDJSON line: those a fetched document of the same text
+/// has ([`Doc::from_raw`]), read by the same reader ([`oura::DocumentHead`]), in place. A line
+/// that is not JSON is known by its text.
+fn with_line_key<R>(line: &str, collection: &Collection, f: impl FnOnce(KeyRef<'_>, Option<&str>) -> R) -> R {
+    match oura::DocumentHead::read(collection, line) {
+        Ok(head) if head.is_compact() => {
+            let position = head.position_text();
+            let key = KeyRef::new(head.id().unwrap_or_default(), position.unwrap_or_default(), head.text());
+            f(key, position)
+        }
+        // Spaced (a sink writes none): keyed as a fetched one is, by its compact text.
+        Ok(_) => match oura::RawDocument::new(collection, line) {
+            Ok(raw) => {
+                let doc = Doc::from_raw(raw);
+                f(doc.key(), doc.position())
+            }
+            Err(_) => f(KeyRef::Content(line), None),
+        },
+        Err(_) => f(KeyRef::Content(line), None),
+    }
 }
 
-/// The key and position of an NDJSON line, read as a fetched document's are
-/// ([`Doc::from_raw`]): the same text has the same key in the file and in a page (an id that is
-/// not a string is its JSON text as written, a position that is not a string is none). A line
-/// that is not a JSON object is known by its text.
-fn line_key(line: &str, collection: &Collection) -> (Key, Option<String>) {
-    let Ok(probe) = serde_json::from_str::<Probe<'_>>(line) else {
-        return (Key::Content(line.to_owned()), None);
-    };
-    let string = |value: &RawValue| serde_json::from_str::<String>(value.get()).ok();
-    let id = probe
-        .id
-        .map(|id| string(id).unwrap_or_else(|| id.get().to_owned()))
-        .unwrap_or_default();
-    let position = match collection.position {
-        Some("day") => probe.day,
-        Some("start_day") => probe.start_day,
-        Some("timestamp") => probe.timestamp,
-        _ => None,
+/// Calls `f` with each line of `file`, without its line break (`\n` or `\r\n`), and the bytes
+/// read through its end; the lines are read into one buffer.
+fn each_line(file: File, mut f: impl FnMut(&str, u64) -> io::Result<()>) -> io::Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut line = String::new();
+    let mut read = 0;
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line)?;
+        if n == 0 {
+            return Ok(());
+        }
+        read += n as u64;
+        let text = line
+            .strip_suffix('\n')
+            .map_or(line.as_str(), |l| l.strip_suffix('\r').unwrap_or(l));
+        f(text, read)?;
     }
-    .and_then(string);
-    let key = Key::new(&id, position.as_deref().unwrap_or_default(), || line.to_owned());
-    (key, position)
 }
 
 fn open_existing(path: &Path) -> io::Result<Option<File>> {
@@ -734,22 +737,37 @@ fn scan_ndjson(path: &Path, collection: &Collection, prints: &Prints) -> io::Res
         return Ok(index);
     };
     index.exists = true;
-    for line in BufReader::with_capacity(1 << 16, file).lines() {
-        let line = line?;
+    let len = file.metadata()?.len();
+    let mut latest = Latest::default();
+    each_line(file, |line, read| {
         if line.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        let (key, position) = line_key(&line, collection);
-        if let Some(position) = &position {
-            index.last = later(index.last.take(), position);
-        }
-        let print = prints.of(key.borrowed());
+        let print = with_line_key(line, collection, |key, position| {
+            if let Some(position) = position {
+                latest.see(position);
+            }
+            prints.of(key)
+        });
         index.prints.insert(print);
-        index.texts.insert(print, prints.of_text(&line));
+        index.texts.insert(print, prints.of_text(line));
         index.total += 1;
-    }
+        if index.total == ESTIMATE_AFTER {
+            // The rest of the file holds lines like these: room for them at once, not grown
+            // by doubling (a year of heart rate is some 100,000 lines).
+            let per_line = (read / ESTIMATE_AFTER).max(1);
+            let more = usize::try_from(len.saturating_sub(read) / per_line).unwrap_or(0);
+            index.prints.reserve(more);
+            index.texts.reserve(more);
+        }
+        Ok(())
+    })?;
+    index.last = latest.with(index.last.take());
     Ok(index)
 }
+
+/// Lines read from a file before its index is given room for the rest.
+const ESTIMATE_AFTER: u64 = 1024;
 
 /// Copies the old file as bytes and appends the rows, none of whose keys is in it.
 fn append_rows(
@@ -796,16 +814,15 @@ fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows
     let mut done = Upserted::default();
     replace_unsynced(dir, name, mode, |out| {
         if let Some(old) = old {
-            for line in BufReader::with_capacity(1 << 16, old).lines() {
-                let line = line?;
+            each_line(old, |line, _| {
                 if line.trim().is_empty() {
-                    continue;
+                    return Ok(());
                 }
-                let (key, _) = line_key(&line, collection);
-                let text = match at.get(&key.borrowed()) {
+                let row = with_line_key(line, collection, |key, _| at.get(&key).copied());
+                let text = match row {
                     // A key already written from this batch (the file held it twice): drop it.
-                    Some(&i) if used[i] => continue,
-                    Some(&i) => {
+                    Some(i) if used[i] => return Ok(()),
+                    Some(i) => {
                         used[i] = true;
                         if rows[i].json() == line {
                             done.unchanged += 1;
@@ -814,12 +831,13 @@ fn merge_ndjson(dir: &Path, name: &str, mode: u32, collection: &Collection, rows
                         }
                         rows[i].json()
                     }
-                    None => line.as_str(),
+                    None => line,
                 };
                 out.write_all(text.as_bytes())?;
                 out.write_all(b"\n")?;
                 done.total += 1;
-            }
+                Ok(())
+            })?;
         }
         for (doc, used) in rows.iter().zip(&used) {
             if !used {
@@ -917,17 +935,19 @@ fn scan_csv(path: &Path, collection: &Collection, prints: &Prints) -> io::Result
     let mut records = records.into_iter();
     let header = records.next().unwrap_or_default();
     index.header_ok = header == csv_header(collection);
+    let mut latest = Latest::default();
     for fields in records {
         if fields.iter().all(String::is_empty) {
             continue;
         }
         let (key, position) = record_key(&fields, &header, collection);
         if let Some(position) = &position {
-            index.last = later(index.last.take(), position);
+            latest.see(position);
         }
         index.prints.insert(prints.of(key.borrowed()));
         index.total += 1;
     }
+    index.last = latest.with(index.last.take());
     Ok(index)
 }
 
@@ -1051,10 +1071,25 @@ mod tests {
         json!({"bpm": 60 + minute, "source": "awake", "timestamp": format!("2025-06-01T00:{minute:02}:00+00:00")})
     }
 
-    /// A line of a file is keyed as the same text fetched in a page is: the file's index and a
-    /// batch agree on which documents they share, whatever the id's form.
-    #[test]
-    fn a_line_has_the_key_of_the_same_document_fetched() {
+    /// One document of `text` upserted by a sink opened on `dir`.
+    async fn upsert_one(dir: &Path, collection: &'static Collection, text: &str) -> Upserted {
+        let mut sink = FileSink::open(dir, ndjson()).expect("open");
+        let doc = Doc::from_raw(oura::RawDocument::new(collection, text).expect("json"));
+        sink.upsert(Batch {
+            user: String::new(),
+            collection,
+            docs: vec![doc],
+            mark: Mark::default(),
+        })
+        .await
+        .expect("upsert")
+    }
+
+    /// A file's lines are known as the same texts fetched in a page are, whatever the form of
+    /// their id or position: fetched again, each is found unchanged (neither added nor
+    /// rewritten), both when the file is indexed and when it is merged.
+    #[tokio::test]
+    async fn a_line_is_known_as_the_same_document_fetched() {
         let cases = [
             ("daily_sleep", r#"{"id":"a","day":"2024-01-31","score":80}"#),
             ("daily_sleep", r#"{"id":"a\u0062","day":"2024-01-31"}"#),
@@ -1063,22 +1098,80 @@ mod tests {
             ("daily_sleep", r#"{"id":null,"day":"2024-01-31"}"#),
             ("daily_sleep", r#"{"score":1}"#),
             ("daily_sleep", r#"{"id":"b","day":20240131}"#),
+            ("daily_sleep", r#"{"id":"c","day":"2024-01-\u0033\u0030"}"#),
             (
                 "heartrate",
                 r#"{"bpm":60,"source":"awake","timestamp":"2024-01-31T10:00:00+00:00"}"#,
             ),
             ("enhanced_tag", r#"{"id":"t","day":"x","start_day":"2024-02-29"}"#),
+            // Spaced (written by hand): the same document, kept compact once fetched again.
+            ("daily_sleep", r#"{"id": "s", "day": "2024-01-31"}"#),
+            ("daily_sleep", r#"{ "score": 1 }"#),
         ];
         for (route, text) in cases {
             let collection = find(route);
-            let fetched = Doc::from_raw(oura::RawDocument::new(collection, text).expect("json"));
-            let (key, position) = line_key(text, collection);
-            assert_eq!(key.borrowed(), fetched.key(), "{text}");
-            assert_eq!(position.as_deref(), fetched.position(), "{text}");
+            let fetched = || Doc::from_raw(oura::RawDocument::new(collection, text).expect("json"));
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join(ndjson().format.file_name(collection));
+            // A line the sink did not write, after one it did not key (not JSON).
+            fs::write(&path, format!("{{\"id\":\"cut\n{text}\r\n")).expect("write");
+            // Fetched again as it is: found in the file's index, and the file is not written
+            // (a spaced line is rewritten compact, in place).
+            let done = upsert_one(dir.path(), collection, text).await;
+            let compact = fetched().json() == text;
+            let want = if compact { (0, 0, 1) } else { (0, 1, 0) };
+            assert_eq!((done.added, done.updated, done.unchanged), want, "{route} {text}");
+            assert_eq!(lines(&path), [r#"{"id":"cut"#, fetched().json()], "{route}");
+            // Fetched with a field more (a document with a key): merged, the line replaced in place.
+            if matches!(fetched().key(), KeyRef::Content(_)) {
+                continue;
+            }
+            let changed = format!("{{\"more\":1,{}", &fetched().json()[1..]);
+            let done = upsert_one(dir.path(), collection, &changed).await;
+            assert_eq!((done.added, done.updated, done.unchanged), (0, 1, 0), "{route} {text}");
+            assert_eq!(lines(&path), [r#"{"id":"cut"#, changed.as_str()], "{route}");
         }
-        // Not JSON (a line cut short): known by its text.
-        let cut = r#"{"id":"a","da"#;
-        assert_eq!(line_key(cut, find("daily_sleep")), (Key::Content(cut.into()), None));
+    }
+
+    /// Lines are read whole: line breaks of both kinds, a last line without one, empty lines, a
+    /// line longer than the reader's buffer, characters of several bytes; and bytes that are not
+    /// UTF-8 are an error, not a line.
+    #[test]
+    fn a_file_is_read_line_by_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("lines");
+        let long = "é".repeat(300_000);
+        let want = ["a", "", "b\u{1F600}", long.as_str(), "c", "d", "last"];
+        let text = format!("a\n\r\nb\u{1F600}\r\n{long}\nc\nd\nlast");
+        fs::write(&path, &text).expect("write");
+        let mut seen = Vec::new();
+        each_line(File::open(&path).expect("open"), |line, read| {
+            seen.push((line.to_owned(), read));
+            Ok(())
+        })
+        .expect("read");
+        let lines: Vec<&str> = seen.iter().map(|(line, _)| line.as_str()).collect();
+        assert_eq!(lines, want);
+        // The bytes read through each line's end, its line break included.
+        let ends: Vec<u64> = seen.iter().map(|&(_, read)| read).collect();
+        let mut at = 0;
+        let expected: Vec<u64> = text
+            .split_inclusive('\n')
+            .map(|line| {
+                at += line.len() as u64;
+                at
+            })
+            .collect();
+        assert_eq!(ends, expected);
+        // Nothing at all: no line.
+        fs::write(&path, "").expect("write");
+        each_line(File::open(&path).expect("open"), |_, _| panic!("no line")).expect("read");
+        // A byte that is not UTF-8, even after many good lines: an error.
+        let mut bad = "x\n".repeat(200_000).into_bytes();
+        bad.extend_from_slice(b"\xff\n");
+        fs::write(&path, bad).expect("write");
+        let err = each_line(File::open(&path).expect("open"), |_, _| Ok(())).expect_err("not UTF-8");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]
