@@ -273,14 +273,19 @@ impl Doc {
     }
 
     /// The document `value` of `collection`: keyed by its `id`, else by its position (time
-    /// series samples have no id), else by its whole text.
+    /// series samples have no id), else by its whole text; its text, id and position read as a
+    /// fetched document's are ([`Doc::from_raw`]).
     pub fn of(collection: &Collection, value: &serde_json::Value) -> Doc {
         let json = value.to_string();
-        let id = value.get("id").map(id_text).unwrap_or_default();
-        let position = collection
-            .position
-            .and_then(|field| value.get(field)?.as_str())
-            .map(str::to_owned);
+        // A value's text is one JSON value: its head is read (but for a text of 4 GiB or more,
+        // known by itself).
+        let (id, position) = match oura::DocumentHead::read(collection, &json) {
+            Ok(head) => (
+                head.id().unwrap_or_default().to_owned(),
+                head.position_text().map(str::to_owned),
+            ),
+            Err(_) => (String::new(), None),
+        };
         let key = Key::new(&id, position.as_deref().unwrap_or_default(), || json.clone());
         Doc::new(key, position, json)
     }
@@ -525,16 +530,6 @@ pub trait Sink: Send + 'static {
         Self: Sized,
     {
         None
-    }
-}
-
-/// The text of a JSON value as an id ([`Doc::of`]): a string as it is, null none, any other
-/// value its JSON.
-fn id_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
     }
 }
 
