@@ -192,6 +192,11 @@ impl<'a> DocumentHead<'a> {
         self.position.as_deref()
     }
 
+    /// Where the document lies in time: its position field, parsed ([`Position::parse`]).
+    pub fn position(&self) -> Option<Position> {
+        self.position_text().and_then(Position::parse)
+    }
+
     /// Whether the text holds no whitespace outside its strings ([`RawDocument::is_compact`]).
     pub fn is_compact(&self) -> bool {
         self.compact
@@ -808,6 +813,7 @@ mod tests {
                 (doc.id(), doc.position_text(), doc.text(), doc.is_compact()),
                 "{spaced:?}"
             );
+            assert_eq!(head.position(), doc.position(), "{spaced:?}");
         }
         (doc.id().map(str::to_owned), doc.position_text().map(str::to_owned))
     }
