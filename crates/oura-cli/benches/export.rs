@@ -14,8 +14,9 @@
 //!
 //! The CPU time is the whole process's, user and system, from its start to its exit, to the
 //! microsecond (`getrusage`): start-up (runtime, TLS roots), HTTP, reading the pages, keying
-//! and writing the files (with their `fsync`s) and the state file. The typed baseline is one thread decoding the exported NDJSON
-//! lines (the same documents' bytes), the fastest of three passes. The emulator runs in this
+//! and writing the files (with their `fsync`s) and the state file. The typed baseline is one
+//! thread decoding the exported NDJSON lines (the same documents' bytes), the fastest of three
+//! passes. The emulator runs in this
 //! process, on the same two cores as the binary.
 //!
 //! Each setting ends with a summary line: the median ratio, and the client's CPU per document

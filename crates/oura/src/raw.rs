@@ -139,10 +139,10 @@ impl RawDocument {
     }
 }
 
-/// What a [`RawDocument`] reads from its text, read from a text that stays where it is: its
-/// `id` and position, the same as a document of the same text has (one reader makes both),
-/// without copying the text. For texts read one after another (the lines of a file), where a
-/// [`RawDocument`] of each would cost a copy and an allocation.
+/// The `id` and position of a document's JSON text, read in place by the reader that makes
+/// [`RawDocument`]s (the same text has the same head), without copying the text: for texts read
+/// one after another, such as the lines of a file, where a [`RawDocument`] of each would cost a
+/// copy and an allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentHead<'a> {
     text: &'a str,

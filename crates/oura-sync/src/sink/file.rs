@@ -754,9 +754,12 @@ fn scan_ndjson(path: &Path, collection: &Collection, prints: &Prints) -> io::Res
         index.total += 1;
         if index.total == ESTIMATE_AFTER {
             // The rest of the file holds lines like these: room for them at once, not grown
-            // by doubling (a year of heart rate is some 100,000 lines).
+            // by doubling (a year of heart rate is some 100,000 lines). Not past a million
+            // more, whatever a file's first lines suggest (short ones before a huge one).
             let per_line = (read / ESTIMATE_AFTER).max(1);
-            let more = usize::try_from(len.saturating_sub(read) / per_line).unwrap_or(0);
+            let more = usize::try_from(len.saturating_sub(read) / per_line)
+                .unwrap_or(usize::MAX)
+                .min(1 << 20);
             index.prints.reserve(more);
             index.texts.reserve(more);
         }
@@ -1113,7 +1116,8 @@ mod tests {
             let fetched = || Doc::from_raw(oura::RawDocument::new(collection, text).expect("json"));
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join(ndjson().format.file_name(collection));
-            // A line the sink did not write, after one it did not key (not JSON).
+            // A line that is not JSON (known by its text), then the document's, written by
+            // hand (with `\r\n`).
             fs::write(&path, format!("{{\"id\":\"cut\n{text}\r\n")).expect("write");
             // Fetched again as it is: found in the file's index, and the file is not written
             // (a spaced line is rewritten compact, in place).
