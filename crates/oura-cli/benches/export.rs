@@ -16,8 +16,7 @@
 //! microsecond (`getrusage`): start-up (runtime, TLS roots), HTTP, reading the pages, keying
 //! and writing the files (with their `fsync`s) and the state file. The typed baseline is one
 //! thread decoding the exported NDJSON lines (the same documents' bytes), the fastest of three
-//! passes. The emulator runs in this
-//! process, on the same two cores as the binary.
+//! passes. The emulator runs in this process, on the same two cores as the binary.
 //!
 //! Each setting ends with a summary line: the median ratio, and the client's CPU per document
 //! (the least and the median of the runs) over the fastest typed decoding of any of its runs.
