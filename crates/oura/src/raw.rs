@@ -143,6 +143,18 @@ impl RawDocument {
 /// [`RawDocument`]s (the same text has the same head), without copying the text: for texts read
 /// one after another, such as the lines of a file, where a [`RawDocument`] of each would cost a
 /// copy and an allocation.
+///
+/// ```
+/// let sleep = oura::collection("daily_sleep").expect("a collection");
+/// let line = r#"{"id":"a1","day":"2024-01-31","score":80}"#;
+/// let head = oura::DocumentHead::read(sleep, line)?;
+/// assert_eq!(head.id(), Some("a1"));
+/// assert_eq!(head.position_text(), Some("2024-01-31"));
+/// assert_eq!(head.text(), line);
+/// // Not one JSON value: an error, as for a `RawDocument`.
+/// assert!(oura::DocumentHead::read(sleep, r#"{"id":"a1""#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentHead<'a> {
     text: &'a str,
