@@ -110,9 +110,8 @@ async fn oracle(emulator: &Emulator, user: usize, route: &str, query: &[(&str, S
     page["data"].as_array().expect("oracle page has data").clone()
 }
 
-/// What identifies a document: its `id`, or a sample's `timestamp`.
-/// A document's id, or for a sample its instant (in UTC: a typed model written back says
-/// `Z` where Oura says `+00:00`).
+/// What identifies a document: its `id`, or for a sample its instant (in UTC: a typed model
+/// written back says `Z` where Oura says `+00:00`).
 fn key(doc: &Value) -> String {
     if let Some(id) = doc.get("id").and_then(Value::as_str) {
         return id.to_owned();

@@ -243,39 +243,24 @@ impl Summary {
     }
 }
 
-/// CPU time (user and system) of this process's children that have been waited for, to the
-/// microsecond (`getrusage`): `/proc`'s tick counts move in steps of 10 ms, a tenth of an
-/// export's CPU.
+/// CPU time (user and system) of this process's children that have been waited for.
 fn children_cpu() -> Duration {
-    use nix::sys::resource::{UsageWho, getrusage};
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
+    cpu(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+}
+
+/// CPU time (user and system) of this process, all its threads.
+fn own_cpu() -> Duration {
+    cpu(nix::sys::resource::UsageWho::RUSAGE_SELF)
+}
+
+/// CPU time (user and system) of `who`, to the microsecond (`getrusage`): `/proc`'s tick
+/// counts move in steps of 10 ms, a tenth of an export's CPU.
+fn cpu(who: nix::sys::resource::UsageWho) -> Duration {
+    let usage = nix::sys::resource::getrusage(who).expect("getrusage");
     [usage.user_time(), usage.system_time()]
         .into_iter()
         .map(|t| Duration::from_secs(t.tv_sec().unsigned_abs()) + Duration::from_micros(t.tv_usec().unsigned_abs()))
         .sum()
-}
-
-/// CPU time (user and system) of this process, all its threads (Linux).
-fn own_cpu() -> Duration {
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    cpu_in_stat([11, 12])
-}
-
-/// The sum of two tick counts of `/proc/self/stat`, numbered from the first field after the
-/// command name.
-fn cpu_in_stat(at: [usize; 2]) -> Duration {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return Duration::ZERO;
-    };
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = at
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    // The kernel's USER_HZ is 100 on every Linux this runs on.
-    Duration::from_millis(ticks * 10)
 }
 
 /// Decodes every exported document into its typed model, timed; returns the documents and the

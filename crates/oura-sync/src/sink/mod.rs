@@ -159,12 +159,12 @@ impl<'a> KeyRef<'a> {
 /// The text of an instant at offset zero written otherwise than `+00:00` (`Z`, `z`, `-00:00`),
 /// without its offset.
 fn zero_offset_body(text: &str) -> Option<&str> {
-    // Read from the last byte: Oura's `+00:00` is told apart by two byte compares (every key
-    // is hashed through this).
+    // Read from the end: Oura's `+00:00` is told apart at once (every key is hashed through
+    // this).
     let bytes = text.as_bytes();
     let offset = match bytes.last()? {
         b'Z' | b'z' => 1,
-        b'0' if bytes.len() >= 6 && bytes[bytes.len() - 6] == b'-' && bytes.ends_with(b"-00:00") => 6,
+        b'0' if bytes.ends_with(b"-00:00") => 6,
         _ => return None,
     };
     let body = &text[..text.len() - offset];
