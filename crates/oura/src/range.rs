@@ -263,7 +263,7 @@ impl Position {
     /// A text that is not a valid position (`2024-13-01`) still compares as text; callers that
     /// must tell it apart parse the one they keep.
     pub fn compare_text(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-        written_alike(a.as_bytes(), b.as_bytes()).then(|| a.cmp(b))
+        compare_alike(a.as_bytes(), b.as_bytes())
     }
 
     /// A position as Oura writes it: a day (`2024-01-31`) or an RFC 3339 instant
@@ -379,17 +379,17 @@ fn offset_len(text: &[u8]) -> usize {
     }
 }
 
-/// Whether two position texts are written alike ([`Position::compare_text`]).
-fn written_alike(x: &[u8], y: &[u8]) -> bool {
+/// `x` against `y` as text, if the two are written alike ([`Position::compare_text`]): one pass,
+/// eight bytes at a time, that checks the likeness and finds the first byte that differs.
+fn compare_alike(x: &[u8], y: &[u8]) -> Option<std::cmp::Ordering> {
     if x.len() != y.len() {
-        return false;
+        return None;
     }
-    let offset = offset_len(x);
-    let (body, zone) = x.split_at(x.len() - offset);
-    if zone != &y[y.len() - offset..] {
-        return false;
+    let body = x.len() - offset_len(x);
+    if x[body..].iter().zip(&y[body..]).any(|(p, q)| p != q) {
+        return None;
     }
-    // Eight bytes at a time: every byte that differs is a digit in both.
+    // Every byte that differs is a digit in both.
     const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let digits = |w: u64| {
@@ -398,21 +398,33 @@ fn written_alike(x: &[u8], y: &[u8]) -> bool {
         (low + 0x5050_5050_5050_5050) & !(low + 0x4646_4646_4646_4646) & !w & HIGH
     };
     let word = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).map(u64::from_le_bytes);
-    for (p, q) in body.chunks_exact(8).zip(y.chunks_exact(8)) {
+    let mut order = std::cmp::Ordering::Equal;
+    for (p, q) in x[..body].chunks_exact(8).zip(y[..body].chunks_exact(8)) {
         let (Ok(p), Ok(q)) = (word(p), word(q)) else {
-            return false;
+            return None;
         };
         let d = p ^ q;
         let differ = (((d & LOW) + LOW) | d) & HIGH;
         if differ & !(digits(p) & digits(q)) != 0 {
-            return false;
+            return None;
+        }
+        if order.is_eq() {
+            // The first byte is the lowest: as big-endian numbers, the words sort as text.
+            order = p.swap_bytes().cmp(&q.swap_bytes());
         }
     }
-    let done = body.len() / 8 * 8;
-    body[done..]
-        .iter()
-        .zip(&y[done..])
-        .all(|(p, q)| p == q || (p.is_ascii_digit() && q.is_ascii_digit()))
+    let done = body / 8 * 8;
+    for (p, q) in x[done..body].iter().zip(&y[done..body]) {
+        if p != q {
+            if !(p.is_ascii_digit() && q.is_ascii_digit()) {
+                return None;
+            }
+            if order.is_eq() {
+                order = p.cmp(q);
+            }
+        }
+    }
+    Some(order)
 }
 
 impl Keep {
@@ -494,11 +506,15 @@ struct Form {
 
 impl TextBounds {
     fn hold(&self, text: &str) -> bool {
-        // The bounds of a form are written alike: one check for both.
+        // The bounds of a form are written alike: a text written like its start is written like
+        // its end too (the text's order against the end is the plain one should it not be).
         self.forms.iter().any(|form| {
-            written_alike(text.as_bytes(), form.start.as_bytes())
-                && text >= form.start.as_str()
-                && (text < form.end.as_str() || (self.end_inclusive && text == form.end))
+            compare_alike(text.as_bytes(), form.start.as_bytes()).is_some_and(std::cmp::Ordering::is_ge)
+                && match compare_alike(text.as_bytes(), form.end.as_bytes()).unwrap_or_else(|| text.cmp(&form.end)) {
+                    std::cmp::Ordering::Less => true,
+                    std::cmp::Ordering::Equal => self.end_inclusive,
+                    std::cmp::Ordering::Greater => false,
+                }
         })
     }
 }
@@ -629,7 +645,8 @@ impl RangeQuery for All {
 mod tests {
     use super::*;
 
-    /// The eight-bytes-at-a-time check is the byte-by-byte definition, for every byte value.
+    /// The eight-bytes-at-a-time comparison is the byte-by-byte definition of written alike,
+    /// and then the texts' order, for every byte value.
     #[test]
     fn written_alike_is_the_byte_by_byte_rule() {
         fn rule(x: &[u8], y: &[u8]) -> bool {
@@ -660,7 +677,7 @@ mod tests {
                 if rng.bool() { x[at] = byte } else { y[at] = byte }
             }
             let want = rule(&x, &y);
-            assert_eq!(written_alike(&x, &y), want, "{x:?} {y:?}");
+            assert_eq!(compare_alike(&x, &y), want.then(|| x.cmp(&y)), "{x:?} {y:?}");
             alike += usize::from(want);
         }
         assert!(alike > 20_000 && alike < 190_000, "{alike}");

@@ -386,6 +386,8 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn fail<T>(&self, what: &str) -> Read<T> {
         Err(fail(&format!("{what} at byte {}", self.at)))
     }
@@ -538,12 +540,30 @@ impl<'a> Parser<'a> {
                 self.space();
                 self.expect(b':', "expected `:`")?;
                 self.space();
-                let value = self.at;
-                self.value()?;
                 match which {
-                    KeyOf::Id => head.id = self.id_text(value..self.at)?,
-                    KeyOf::Position => head.position = self.string_text(value..self.at)?,
-                    KeyOf::Other => {}
+                    KeyOf::Other => self.value()?,
+                    // A string (as Oura writes both): its text, read as it is passed over.
+                    KeyOf::Id | KeyOf::Position if self.peek() == Some(b'"') => {
+                        let (inner, escaped) = self.string_escaped()?;
+                        let text = self.string_text(inner, escaped)?;
+                        match which {
+                            KeyOf::Id => head.id = text,
+                            _ => head.position = text,
+                        }
+                    }
+                    // `null` is no id, and a number's text is; a position is a string or none.
+                    KeyOf::Id => {
+                        let value = self.at;
+                        self.value()?;
+                        head.id = match &self.bytes[value..self.at] {
+                            b"null" => Span::NONE,
+                            _ => Span::new(value..self.at).unwrap_or(Span::NONE),
+                        };
+                    }
+                    KeyOf::Position => {
+                        self.value()?;
+                        head.position = Span::NONE;
+                    }
                 }
                 if self.next_or_close(b'}')? {
                     break;
@@ -556,6 +576,27 @@ impl<'a> Parser<'a> {
 
     /// Any value, nested ones read without recursion.
     fn value(&mut self) -> Read<()> {
+        match self.peek() {
+            Some(b'{' | b'[') => self.nested(),
+            _ => self.scalar(),
+        }
+    }
+
+    /// A string, number, `true`, `false` or `null`.
+    #[inline(always)]
+    fn scalar(&mut self) -> Read<()> {
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.word(b"true"),
+            Some(b'f') => self.word(b"false"),
+            Some(b'n') => self.word(b"null"),
+            _ => self.fail("expected a value"),
+        }
+    }
+
+    /// An object or array, and what it holds.
+    fn nested(&mut self) -> Read<()> {
         let base = self.open.len();
         loop {
             // A value starts here.
@@ -577,14 +618,22 @@ impl<'a> Parser<'a> {
                         continue;
                     }
                 }
-                Some(b'"') => {
-                    self.string()?;
+                _ => {
+                    self.scalar()?;
+                    // In an array, the scalars that follow, each after a bare comma (the
+                    // arrays of samples): read in a row, not through the loops below.
+                    if self.open.last() == Some(&b'[') {
+                        while self.peek() == Some(b',')
+                            && self
+                                .bytes
+                                .get(self.at + 1)
+                                .is_some_and(|b| !matches!(b, b'{' | b'[') && !is_space(*b))
+                        {
+                            self.at += 1;
+                            self.scalar()?;
+                        }
+                    }
                 }
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                Some(b't') => self.word(b"true")?,
-                Some(b'f') => self.word(b"false")?,
-                Some(b'n') => self.word(b"null")?,
-                _ => return self.fail("expected a value"),
             }
             // A value ended: close what ends with it, up to where the next value starts.
             loop {
@@ -627,6 +676,7 @@ impl<'a> Parser<'a> {
     }
 
     /// [`string`](Self::string), and whether the text holds escapes.
+    #[inline(always)]
     fn string_escaped(&mut self) -> Read<(Range<usize>, bool)> {
         let start = self.at;
         let mut escaped = false;
@@ -689,40 +739,51 @@ impl<'a> Parser<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`
+    #[inline]
     fn number(&mut self) -> Read<()> {
-        self.eat(b'-');
-        match self.peek() {
+        let bytes = self.bytes;
+        let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+        let digits = |mut i: usize| {
+            while digit(i) {
+                i += 1;
+            }
+            i
+        };
+        let mut i = self.at + usize::from(bytes.get(self.at) == Some(&b'-'));
+        let valid = match bytes.get(i) {
             Some(b'0') => {
-                self.at += 1;
-                if self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                    return self.fail("invalid number");
-                }
+                i += 1;
+                !digit(i)
             }
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return self.fail("invalid number"),
-        }
-        if self.eat(b'.') {
-            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                return self.fail("invalid number");
+            Some(b'1'..=b'9') => {
+                i = digits(i + 1);
+                true
             }
-            self.digits();
-        }
-        if self.eat(b'e') || self.eat(b'E') {
-            if !self.eat(b'+') {
-                self.eat(b'-');
+            _ => false,
+        };
+        let valid = valid && {
+            if bytes.get(i) == Some(&b'.') {
+                i += 1;
+                let fraction = digit(i);
+                i = digits(i);
+                fraction
+            } else {
+                true
             }
-            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                return self.fail("invalid number");
+        };
+        let valid = valid && {
+            if matches!(bytes.get(i), Some(b'e' | b'E')) {
+                i += 1;
+                i += usize::from(matches!(bytes.get(i), Some(b'+' | b'-')));
+                let exponent = digit(i);
+                i = digits(i);
+                exponent
+            } else {
+                true
             }
-            self.digits();
-        }
-        Ok(())
-    }
-
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.at += 1;
-        }
+        };
+        self.at = i;
+        if valid { Ok(()) } else { self.fail("invalid number") }
     }
 
     fn word(&mut self, word: &[u8]) -> Read<()> {
@@ -772,26 +833,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// An `id` value: a string's text, `null` none, anything else its JSON text.
-    fn id_text(&mut self, value: Range<usize>) -> Read<Span> {
-        match &self.bytes[value.clone()] {
-            b"null" => Ok(Span::NONE),
-            [b'"', ..] => self.string_text(value),
-            _ => Ok(Span::new(value).unwrap_or(Span::NONE)),
-        }
-    }
-
-    /// A string value's text, unescaped (into [`Parser::unescaped`]); any other value none.
-    fn string_text(&mut self, value: Range<usize>) -> Read<Span> {
-        let quoted = &self.bytes[value.clone()];
-        if quoted.first() != Some(&b'"') || quoted.len() < 2 {
-            return Ok(Span::NONE);
-        }
-        if !quoted.contains(&b'\\') {
-            return Ok(Span::new(value.start + 1..value.end - 1).unwrap_or(Span::NONE));
+    /// The text of a string value whose text is at `inner` in the bytes, unescaped (into
+    /// [`Parser::unescaped`]) when it holds escapes.
+    fn string_text(&mut self, inner: Range<usize>, escaped: bool) -> Read<Span> {
+        if !escaped {
+            return Ok(Span::new(inner).unwrap_or(Span::NONE));
         }
         // A string serde_json would not decode (a lone surrogate) is no text.
-        let Some(text) = unescape(quoted) else {
+        let Some(text) = unescape(&self.bytes[inner.start - 1..inner.end + 1]) else {
             return Ok(Span::NONE);
         };
         let start = self.bytes.len() + self.unescaped.len();
@@ -1031,12 +1080,14 @@ mod tests {
 
     #[test]
     fn pages_are_accepted_and_refused_as_serde_json_does() {
-        let seeds: [&[u8]; 5] = [
+        let seeds: [&[u8]; 6] = [
             br#"{"data":[{"id":"a","day":"2024-01-01","score":80,"n":-1.5e+3,"z":0.25E-2,"ok":true,"x":null,"l":[1,[2,{}],[]],"s":"q\"\u00e9\n\/"},{"day":"2024-01-02","id":7}],"next_token":"t1"}"#,
             b" { \"next_token\" : null , \"data\" : [ 1 , \"s\" , [ ] , { } , {\"day\" : \"2024-01-03\" } ] , \"extra\" : {\"a\":[true,false]} } \n",
             br#"{"data":[]}"#,
             "{\"data\":[{\"id\":\"\u{e9}\u{1f600}\",\"day\":\"2024-02-29\",\"t\":\"x\\ud83d\\ude00\"}],\"next_token\":\"\\u0041\"}".as_bytes(),
             br#"{"other":[{"data":1}],"data":[{"id":-0,"day":"2024-01-01","deep":[[[[{"a":[{}]}]]]]}]}"#,
+            // Scalars in a row in arrays (the samples' arrays), and arrays and objects among them.
+            br#"{"data":[{"day":"2024-01-01","met":{"items":[0.9,10,-2,3e5,1.5E-2,null,true,false,"x",[1,2],{"a":[3,4]},0]},"id":"b"}]}"#,
         ];
         let alphabet = b"{}[],:\"\\ \t\n0123456789.eE+-tfnulrsaxyd\x01\x7f";
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
