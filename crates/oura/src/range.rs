@@ -262,6 +262,7 @@ impl Position {
     ///
     /// A text that is not a valid position (`2024-13-01`) still compares as text; callers that
     /// must tell it apart parse the one they keep.
+    #[inline]
     pub fn compare_text(a: &str, b: &str) -> Option<std::cmp::Ordering> {
         compare_alike(a.as_bytes(), b.as_bytes())
     }

@@ -60,6 +60,7 @@ impl Span {
         })
     }
 
+    #[inline]
     fn range(self) -> Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -86,18 +87,21 @@ impl RawDocument {
     }
 
     /// The JSON text, as Oura sent it.
+    #[inline]
     pub fn text(&self) -> &str {
         self.str_at(self.text)
     }
 
     /// The `id`: a string's text (unescaped), another value (a number) as its JSON text; `None`
     /// when the document has none, it is `null`, or the document is not an object.
+    #[inline]
     pub fn id(&self) -> Option<&str> {
         self.text_of(self.id)
     }
 
     /// The text of the collection's position field (a day or an RFC 3339 instant), when it is a
     /// string.
+    #[inline]
     pub fn position_text(&self) -> Option<&str> {
         self.text_of(self.position)
     }
@@ -108,6 +112,7 @@ impl RawDocument {
     }
 
     /// Whether the text holds no whitespace outside its strings (Oura's answers hold none).
+    #[inline]
     pub fn is_compact(&self) -> bool {
         self.compact
     }
@@ -128,10 +133,12 @@ impl RawDocument {
         serde_json::from_str(self.text())
     }
 
+    #[inline]
     fn text_of(&self, span: Span) -> Option<&str> {
         (span.start <= span.end).then(|| self.str_at(span))
     }
 
+    #[inline]
     fn str_at(&self, span: Span) -> &str {
         // Every span starts and ends at an ASCII byte of the body (a quote, a bracket, a
         // digit...), so on a character boundary: never empty for want of one.
@@ -210,6 +217,7 @@ impl<'a> DocumentHead<'a> {
     }
 
     /// Whether the text holds no whitespace outside its strings ([`RawDocument::is_compact`]).
+    #[inline]
     pub fn is_compact(&self) -> bool {
         self.compact
     }
