@@ -26,6 +26,9 @@
 //! OURA_BENCH_CONCURRENCY=8 OURA_BENCH_RUNS=5 OURA_BENCH_PAGES=realistic cargo bench -p oura-ring-cli --bench export
 //! ```
 //!
+//! With `OURA_BENCH_BIN=path`, the runs use that `oura` binary instead of this build's: another
+//! build measured by the same harness, side by side (alternate the two invocations).
+//!
 //! With `OURA_BENCH_TRACE=1`, each run also prints the binary's request log (`-v`: each
 //! request's end and duration, timestamped), after the time the binary was started: where the
 //! wall time goes.
@@ -107,7 +110,8 @@ fn main() {
                 let out = tempfile::tempdir().expect("tempdir");
                 let config = tempfile::tempdir().expect("tempdir");
                 let trace = std::env::var_os("OURA_BENCH_TRACE").is_some();
-                let mut cmd = Command::new(env!("CARGO_BIN_EXE_oura"));
+                let binary = std::env::var_os("OURA_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_oura").into());
+                let mut cmd = Command::new(binary);
                 if trace {
                     cmd.arg("-v");
                 }
