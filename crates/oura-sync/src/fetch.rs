@@ -20,7 +20,7 @@ use futures::stream::BoxStream;
 use oura::{RateLimit, RawDocument};
 
 use crate::Collection;
-use crate::gate::{Gate, Urgency};
+use crate::gate::{Gate, Permit, Urgency};
 use crate::plan::Span;
 use crate::progress::{Event, Observer};
 
@@ -152,20 +152,27 @@ impl Context {
     }
 
     /// The next page of `pages` of the collection in `slot`, once the gate (and the shared
-    /// bound) let a request with `urgency` go; both slots are held until the page is read.
+    /// bound) let a request with `urgency` go; both slots are held until the page is read, and
+    /// the gate's slot is then kept in `held`, for the unit's next request ([`Gate::renew`]).
     /// `None` if the run stopped while it waited: no request is sent then.
     async fn next_page(
         &self,
         pages: &mut Pages,
         slot: usize,
         urgency: Urgency,
+        held: &mut Option<Permit>,
     ) -> Option<Option<oura::Result<oura::Page<RawDocument>>>> {
-        let _slot = self.gate.acquire(urgency).await;
+        let permit = match held.take() {
+            Some(permit) => self.gate.renew(permit, urgency).await,
+            None => self.gate.acquire(urgency).await,
+        };
         let _shared = crate::permit(self.in_flight.as_ref()).await;
         if self.stopped(slot) {
             return None;
         }
-        Some(self.budget.next_page(pages).await)
+        let page = self.budget.next_page(pages).await;
+        *held = Some(permit);
+        Some(page)
     }
 
     fn pace(&self, slot: usize) -> Option<f64> {
@@ -225,6 +232,16 @@ impl Chain {
     }
 }
 
+/// The pages each unit is expected to take before any is read, as its requests first tell the
+/// gate ([`Gate::new`]).
+pub(crate) fn planned_pages(units: &[crate::plan::Unit], floors: &[u64]) -> Vec<u64> {
+    units
+        .iter()
+        .zip(floors)
+        .map(|(unit, &floor)| Chain::new(unit, floor).remaining(None))
+        .collect()
+}
+
 /// The floor of each unit's urgency: a series' last window (usually a few days) is as urgent
 /// as its collection's longest, so that it runs with the collection's first windows, not at
 /// the end of the run, where the collection's whole file would be written once more after the
@@ -271,6 +288,7 @@ pub(crate) async fn run_unit(
     tx: &tokio::sync::mpsc::UnboundedSender<Message>,
 ) {
     let slot = unit.slot;
+    let _running = context.gate.running(order);
     if context.stopped(slot) {
         return;
     }
@@ -290,7 +308,9 @@ pub(crate) async fn run_unit(
     let mut shown_days = 0;
     let mut chain = Chain::new(&unit, floor);
     let urgency = |chain: &Chain| Urgency::new(chain.pages == 0, chain.remaining(context.pace(slot)), order);
-    let Some(mut next) = context.next_page(&mut pages, slot, urgency(&chain)).await else {
+    // The gate's slot, kept from one page to the next and given back when the unit ends.
+    let mut held = None;
+    let Some(mut next) = context.next_page(&mut pages, slot, urgency(&chain), &mut held).await else {
         return;
     };
     loop {
@@ -334,7 +354,7 @@ pub(crate) async fn run_unit(
         if last_page {
             break;
         }
-        let Some(following) = context.next_page(&mut pages, slot, urgency(&chain)).await else {
+        let Some(following) = context.next_page(&mut pages, slot, urgency(&chain), &mut held).await else {
             return;
         };
         next = following;

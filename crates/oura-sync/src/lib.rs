@@ -215,7 +215,7 @@ pub async fn run<S: Sink>(
         observer: Arc::clone(&observer),
         failed: collections.iter().map(|_| AtomicBool::new(false)).collect(),
         stop: Arc::clone(&stopped),
-        gate: Gate::new(options.concurrency),
+        gate: Gate::new(options.concurrency, fetch::planned_pages(&units, &floors)),
         in_flight: options.in_flight.clone(),
         paces: collections.iter().map(|_| AtomicU64::new(0)).collect(),
     });
