@@ -288,6 +288,9 @@ pub(crate) async fn run_unit(
     tx: &tokio::sync::mpsc::UnboundedSender<Message>,
 ) {
     let slot = unit.slot;
+    // The gate's slot, kept from one page to the next and given back when the unit ends, after
+    // the gate knows it ended (declared first, dropped last).
+    let mut held = None;
     let _running = context.gate.running(order);
     if context.stopped(slot) {
         return;
@@ -308,8 +311,6 @@ pub(crate) async fn run_unit(
     let mut shown_days = 0;
     let mut chain = Chain::new(&unit, floor);
     let urgency = |chain: &Chain| Urgency::new(chain.pages == 0, chain.remaining(context.pace(slot)), order);
-    // The gate's slot, kept from one page to the next and given back when the unit ends.
-    let mut held = None;
     let Some(mut next) = context.next_page(&mut pages, slot, urgency(&chain), &mut held).await else {
         return;
     };
