@@ -353,8 +353,9 @@ mod tests {
                 let (gate, progress, held, pages) =
                     (Arc::clone(&gate), Arc::clone(&progress), held.clone(), units[order].1);
                 tokio::spawn(async move {
-                    let _running = gate.running(order);
+                    // As a unit of the fetch: its slot is given back after it ended.
                     let mut permit = None;
+                    let _running = gate.running(order);
                     for page in 0..pages {
                         let urgency = Urgency::new(page == 0, pages - page, order);
                         permit = Some(match permit.take() {
