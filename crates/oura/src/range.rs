@@ -437,8 +437,8 @@ fn compare_alike(x: &[u8], y: &[u8]) -> Option<std::cmp::Ordering> {
         }
         at += 8;
     }
-    // The last eight bytes of the body, which may overlap the word before: its bytes are the
-    // same in both, and the first byte that differs is still the first.
+    // The last eight bytes of the body, which may overlap the word before: the bytes read twice
+    // are checked twice, and a difference among them was the first already.
     alike(word(x, body - 8), word(y, body - 8)).then_some(order)
 }
 
