@@ -204,9 +204,9 @@ pub fn units_in(
     }
 }
 
-/// Orders units for running (the fetch's order while no chain is at risk, and among requests
-/// equally urgent otherwise: [`crate::gate`]), a collection's units together and in time
-/// order: collections
+/// Orders units for running (the fetch's order while no chain of pages is at risk of making
+/// the run longer, and among requests equally urgent otherwise), a collection's units together
+/// and in time order: collections
 /// with the longest chain of pages first (so that the last ones to finish are short), and of
 /// those the ones with the most pages first. A collection is then finished, and written,
 /// while the others are still being fetched, and the last writes of a run are small: a
